@@ -1,0 +1,107 @@
+"""Reading course notebooks: nbgrader cell roles, exercises, solution regions."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HEADING = re.compile(r"^#+\s*Exercise\s+(\d+):\s*(.+?)\s*\((\d+)\s+points?\)\s*$", re.M)
+
+
+class NotebookError(Exception):
+    """A notebook that cannot be read; the message says which file and why."""
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook, turning every way it can be broken into one clear error."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise NotebookError(f"{path}: file not found") from None
+    except Exception as err:  # nbformat raises several types for bad JSON or schema
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise NotebookError(f"{path}: not a readable notebook ({first_line})") from None
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_id(cell) -> str | None:
+    return meta(cell).get("grade_id")
+
+
+def is_solution(cell) -> bool:
+    return bool(meta(cell).get("solution"))
+
+
+def is_test(cell) -> bool:
+    return cell.cell_type == "code" and bool(meta(cell).get("grade"))
+
+
+def cells_by_id(nb) -> dict[str, object]:
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
+
+
+def strip_lines(source: str, begin: str, end: str, keep_inside: bool) -> str:
+    """Drop the marker lines of begin/end regions, and the region itself unless keep_inside."""
+    kept, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif keep_inside or not inside:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly between begin and end markers (e.g. a solution region)."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class Exercise:
+    number: int
+    title: str
+    points: int  # as stated in the heading
+    solution_id: str
+    test_id: str
+
+
+def exercises(nb) -> list[Exercise]:
+    """Exercises as laid out by CONTRIBUTING.md: heading cell, solution cell, test cell."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        match = HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if not match:
+            continue
+        solution = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+        test = nb.cells[i + 2] if i + 2 < len(nb.cells) else None
+        found.append(
+            Exercise(
+                number=int(match[1]),
+                title=match[2],
+                points=int(match[3]),
+                solution_id=grade_id(solution) if solution is not None else None,
+                test_id=grade_id(test) if test is not None else None,
+            )
+        )
+    return found

@@ -1,0 +1,38 @@
+"""Where things live: the repository, its assignments and the repository's public URL."""
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE_ID = "pytorch-scientific-computing"  # nbgrader's course id
+SOURCE_DIR = "solutions"  # nbgrader's source directory
+RELEASE_DIR = "notebooks"  # nbgrader's release directory: what students open
+SUBMITTED_DIR = "submitted"
+EXAMPLES_DIR = ROOT / "examples"
+
+
+def assignments(root: Path = ROOT) -> list[str]:
+    """Names of the assignments: solutions/<name>/<name>.ipynb, in course order."""
+    source = root / SOURCE_DIR
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def source_notebook(assignment: str, root: Path = ROOT) -> Path:
+    return root / SOURCE_DIR / assignment / f"{assignment}.ipynb"
+
+
+def release_notebook(assignment: str, root: Path = ROOT) -> Path:
+    return root / RELEASE_DIR / assignment / f"{assignment}.ipynb"
+
+
+def repository_slug() -> str:
+    """'owner/name' of the GitHub repository, from pyproject.toml (the one place it is set)."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        url = tomllib.load(f)["project"]["urls"]["Repository"]
+    return url.removeprefix("https://github.com/").strip("/")
+
+
+def colab_url(assignment: str) -> str:
+    """The Colab link that opens the student version of an assignment."""
+    path = f"{RELEASE_DIR}/{assignment}/{assignment}.ipynb"
+    return f"https://colab.research.google.com/github/{repository_slug()}/blob/main/{path}"

@@ -1,0 +1,37 @@
+"""`make release`: build the student notebooks in notebooks/ from solutions/ with nbgrader."""
+
+import re
+from pathlib import Path
+
+from . import cells, layout, nbgrader_cli
+
+COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
+
+
+def stamp_badge(assignment: str, root: Path) -> bool:
+    """Point the Colab badge of a solution notebook at its student version; True if changed."""
+    path = layout.source_notebook(assignment, root)
+    nb = cells.read(path)
+    url = layout.colab_url(assignment)
+    changed = False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and COLAB_LINK.search(cell.source):
+            new = COLAB_LINK.sub(url, cell.source)
+            changed |= new != cell.source
+            cell.source = new
+    if changed:
+        cells.write(nb, path)
+    return changed
+
+
+def release(root: Path = layout.ROOT, assignments: list[str] | None = None) -> None:
+    """Generate the student version of each assignment (and record it in the gradebook)."""
+    for assignment in assignments or layout.assignments(root):
+        if stamp_badge(assignment, root):
+            print(f"  {assignment}: Colab badge now points at {layout.colab_url(assignment)}")
+        done = nbgrader_cli.run(["generate_assignment", assignment, "--force"], root)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"nbgrader could not release {assignment}: {nbgrader_cli.last_error(done)}"
+            )
+        print(f"  released {layout.release_notebook(assignment, root).relative_to(root)}")
