@@ -31,8 +31,11 @@ def bench() -> int:
         print(f"  {assignment:<24} {seconds:6.1f} s  (median of {RUNS})")
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
-                    "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        },
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
         "figures": figures,
     }

@@ -15,7 +15,10 @@ def execute(path: Path, cwd: Path, timeout: int = 120, allow_errors: bool = Fals
     """
     nb = cells.read(path)
     client = nbclient.NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
     )
     start = time.perf_counter()

@@ -51,9 +51,7 @@ def find_submissions(root: Path, known: list[str]) -> tuple[list[Submission], li
 def check_submission(folder: Path, known: list[str]) -> str | None:
     """Why this submission folder cannot be graded, or None if it can."""
     if folder.name not in known:
-        return (
-            f"unknown assignment '{folder.name}': rename the folder to one of {', '.join(known)}"
-        )
+        return f"unknown assignment '{folder.name}': rename the folder to one of {', '.join(known)}"
     notebook = folder / f"{folder.name}.ipynb"
     if not notebook.is_file():
         present = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
@@ -131,9 +129,7 @@ def export_and_feedback(root: Path, assignments: list[str]) -> list[Problem]:
     for assignment in assignments:
         done = nbgrader_cli.run(["generate_feedback", assignment, "--force"], root)
         if done.returncode != 0:
-            problems.append(
-                Problem(f"feedback/{assignment}", nbgrader_cli.last_error(done))
-            )
+            problems.append(Problem(f"feedback/{assignment}", nbgrader_cli.last_error(done)))
     return problems
 
 

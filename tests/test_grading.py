@@ -36,8 +36,9 @@ def test_blank_scores_zero(demo_course, assignment):
 def test_each_mistake_loses_exactly_its_exercise(demo_course, assignment):
     scores = cell_scores(demo_course[0], examples.MISTAKES, assignment)
     nb = cells.read(layout.source_notebook(assignment))
-    wrong = {ex.test_id for ex in cells.exercises(nb)
-             if ex.solution_id in examples.mistakes(assignment)}
+    wrong = {
+        ex.test_id for ex in cells.exercises(nb) if ex.solution_id in examples.mistakes(assignment)
+    }
     for gid, (score, max_score) in scores.items():
         expected = 0 if gid in wrong else max_score
         assert score == expected, f"{assignment}/{gid}: expected {expected}, got {score}"

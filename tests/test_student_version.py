@@ -57,8 +57,9 @@ def test_runs_alone_and_only_the_stubs_fail(assignment, tmp_path):
     notebook = tmp_path / f"{assignment}.ipynb"
     shutil.copy(layout.release_notebook(assignment), notebook)
     nb, _ = execute.execute(notebook, cwd=tmp_path, allow_errors=True)
-    others = [(i, name, msg) for i, name, msg in execute.errors(nb)
-              if name != "NotImplementedError"]
+    others = [
+        (i, name, msg) for i, name, msg in execute.errors(nb) if name != "NotImplementedError"
+    ]
     assert not others, f"{assignment}: errors other than the stubs': {others}"
     graded = [c for c in nb.cells if cells.is_test(c)]
     assert all(any(o.output_type == "error" for o in c.outputs) for c in graded), (
