@@ -79,14 +79,19 @@ def autograde(root: Path, sub: Submission) -> Problem | None:
     return None
 
 
-def add_students(root: Path, students: set[str]) -> None:
+def add_students(root: Path, students: set[str]) -> list[Problem]:
     """Put the roster (roster.csv, if present) and every submitting student in the gradebook."""
+    problems = []
     roster = root / "roster.csv"
     if roster.is_file():
-        nbgrader_cli.run(["db", "student", "import", str(roster)], root)
+        done = nbgrader_cli.run(["db", "student", "import", str(roster)], root)
+        if done.returncode != 0:
+            why = nbgrader_cli.last_error(done)
+            problems.append(Problem("roster.csv", f"{why}; it needs a header line with 'id'"))
     with gradebook(root) as gb:
         for student in sorted(students):
             gb.update_or_create_student(student)
+    return problems
 
 
 def gradebook(root: Path) -> Gradebook:
@@ -155,7 +160,9 @@ def grade(root: Path, release_first: bool = True) -> int:
         print(f"Releasing {len(known)} assignment(s) into the gradebook ...")
         release.release(root, known)
     found, problems = find_submissions(root, known)
-    add_students(root, {p.name for p in submitted.iterdir() if p.is_dir() and p.name[0] != "."})
+    problems += add_students(
+        root, {p.name for p in submitted.iterdir() if p.is_dir() and p.name[0] != "."}
+    )
     for number, sub in enumerate(found, 1):
         print(f"[{number}/{len(found)}] autograding {sub.student} / {sub.assignment}")
         problems += [p for p in [autograde(root, sub)] if p]
