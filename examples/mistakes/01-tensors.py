@@ -1,5 +1,10 @@
 # Typical wrong answers for solutions/01-tensors/01-tensors.ipynb, one per exercise.
-# Each block replaces the solution cell named on its "# %%" line.
+# Each block replaces the solution cell named on its "# %%" line; the notebook's setup
+# cell provides the names imported here.
+import math
+
+import torch
+
 
 # %% ex1-broadcast-shape
 def broadcast_shape(shape_a, shape_b):
@@ -10,7 +15,7 @@ def broadcast_shape(shape_a, shape_b):
     a = (1,) * (ndim - len(a)) + a
     b = (1,) * (ndim - len(b)) + b
     result = []
-    for p, q in zip(a, b):
+    for p, q in zip(a, b, strict=True):
         if p != q and 1 not in (p, q):
             raise ValueError(f"shapes {shape_a} and {shape_b} do not broadcast")
         result.append(max(p, q))
