@@ -7,10 +7,13 @@ from . import cells, layout
 
 MISTAKE_HEADER = re.compile(r"^# %% (\S+)\s*$", re.M)
 
-# Student id -> what that student hands in.
-PERFECT, BLANK, MISTAKES = "student-perfect", "student-blank", "student-mistakes"
+# The example class. Each typical mistake is made by one of two students (odd- or
+# even-numbered exercises), so the neighbouring exercises are right and a test cell that
+# wrongly depends on an earlier answer shows up as lost points there.
+PERFECT, BLANK = "student-perfect", "student-blank"
+MISTAKES_ODD, MISTAKES_EVEN = "student-mistakes-odd", "student-mistakes-even"
 ABSENT = "student-absent"  # on the roster, hands in nothing: must still appear in the grades
-ROSTER = [PERFECT, BLANK, MISTAKES, ABSENT]
+ROSTER = [PERFECT, BLANK, MISTAKES_ODD, MISTAKES_EVEN, ABSENT]
 
 
 def mistakes(assignment: str) -> dict[str, str]:
@@ -44,13 +47,25 @@ def answered(assignment: str, root: Path, answers: dict[str, str]):
     return nb
 
 
+def mistakes_made(assignment: str, root: Path, parity: int) -> dict[str, str]:
+    """The typical mistakes of the exercises whose number is odd (parity 1) or even (0)."""
+    wrong = mistakes(assignment)
+    nb = cells.read(layout.source_notebook(assignment, root))
+    return {
+        ex.solution_id: wrong[ex.solution_id]
+        for ex in cells.exercises(nb)
+        if ex.number % 2 == parity and ex.solution_id in wrong
+    }
+
+
 def submissions(assignment: str, root: Path) -> dict[str, object]:
-    """Student id -> notebook, for the three example students."""
+    """Student id -> notebook, for the students of the example class who hand in."""
     key = answer_key(assignment, root)
     return {
         PERFECT: answered(assignment, root, key),
         BLANK: answered(assignment, root, {}),
-        MISTAKES: answered(assignment, root, {**key, **mistakes(assignment)}),
+        MISTAKES_ODD: answered(assignment, root, key | mistakes_made(assignment, root, 1)),
+        MISTAKES_EVEN: answered(assignment, root, key | mistakes_made(assignment, root, 0)),
     }
 
 

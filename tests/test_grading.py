@@ -2,6 +2,8 @@
 
 import csv
 
+import pytest
+
 from course import cells, examples, grading, layout
 
 
@@ -33,15 +35,18 @@ def test_blank_scores_zero(demo_course, assignment):
     assert sum(score for score, _ in scores.values()) == 0, f"{assignment}: {scores}"
 
 
-def test_each_mistake_loses_exactly_its_exercise(demo_course, assignment):
-    scores = cell_scores(demo_course[0], examples.MISTAKES, assignment)
+@pytest.mark.parametrize(
+    "student, parity", [(examples.MISTAKES_ODD, 1), (examples.MISTAKES_EVEN, 0)]
+)
+def test_each_mistake_loses_exactly_its_exercise(demo_course, assignment, student, parity):
+    scores = cell_scores(demo_course[0], student, assignment)
     nb = cells.read(layout.source_notebook(assignment))
-    wrong = {
-        ex.test_id for ex in cells.exercises(nb) if ex.solution_id in examples.mistakes(assignment)
-    }
+    made = examples.mistakes_made(assignment, layout.ROOT, parity)
+    assert made, f"{student} makes no mistake in {assignment}"
+    wrong = {ex.test_id for ex in cells.exercises(nb) if ex.solution_id in made}
     for gid, (score, max_score) in scores.items():
         expected = 0 if gid in wrong else max_score
-        assert score == expected, f"{assignment}/{gid}: expected {expected}, got {score}"
+        assert score == expected, f"{student}, {assignment}/{gid}: expected {expected}, got {score}"
 
 
 def test_demo_prints_scores_and_outputs(demo_course):
