@@ -1,20 +1,21 @@
 """`make grade`: autograde everything under submitted/, export grades, write feedback.
 
-Each submission is graded by its own nbgrader run, so one broken notebook cannot stop the
-others; every problem is reported with what to do about it, and the exit status is 1 only
-when something could not be graded.
+Each submission is autograded on its own, so one broken notebook cannot stop the others;
+every problem is reported with what to do about it, and the exit status is 1 only when
+something could not be graded.
 """
 
-import subprocess
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import cells, layout, nbgrader_cli, release
+from . import cells, layout, release
+from .nbgrader_api import NbGrader, failure
 
 GRADES_CSV = "grades.csv"
-AUTOGRADE_TIMEOUT_S = 15 * 60  # a whole notebook; nbgrader itself stops each cell after 30 s
+ROSTER_CSV = "roster.csv"  # optional: an `id` column, optionally first_name, last_name, email
 
 
 @dataclass(frozen=True)
@@ -63,32 +64,28 @@ def check_submission(folder: Path, known: list[str]) -> str | None:
     return None
 
 
-def autograde(root: Path, sub: Submission) -> Problem | None:
-    """Autograde one submission with nbgrader; a Problem if it did not produce a grade."""
-    args = ["autograde", sub.assignment, "--student", sub.student, "--force"]
-    try:
-        done = nbgrader_cli.run(args, root, timeout=AUTOGRADE_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return Problem(f"{sub.student}/{sub.assignment}", "grading took too long and was stopped")
-    graded = root / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
-    if done.returncode != 0 or not graded.is_file():
-        return Problem(
-            f"{sub.student}/{sub.assignment}",
-            f"nbgrader could not grade it: {nbgrader_cli.last_error(done)}",
-        )
+def autograde(nbgrader: NbGrader, sub: Submission) -> Problem | None:
+    """Autograde one submission; a Problem if it did not produce a grade."""
+    result = nbgrader.autograde(sub.assignment, sub.student)
+    if not result["success"]:
+        why = f"nbgrader could not grade it: {failure(result)}"
+        return Problem(f"{sub.student}/{sub.assignment}", why)
     return None
 
 
 def add_students(root: Path, students: set[str]) -> list[Problem]:
     """Put the roster (roster.csv, if present) and every submitting student in the gradebook."""
-    problems = []
-    roster = root / "roster.csv"
-    if roster.is_file():
-        done = nbgrader_cli.run(["db", "student", "import", str(roster)], root)
-        if done.returncode != 0:
-            why = nbgrader_cli.last_error(done)
-            problems.append(Problem("roster.csv", f"{why}; it needs a header line with 'id'"))
+    roster, problems = [], []
+    if (root / ROSTER_CSV).is_file():
+        with open(root / ROSTER_CSV, newline="") as f:
+            roster = list(csv.DictReader(f))
+        if roster and "id" not in roster[0]:
+            problems.append(Problem(ROSTER_CSV, "needs a header line with an 'id' column"))
+            roster = []
     with gradebook(root) as gb:
+        for row in roster:
+            details = {k: row[k] for k in ("first_name", "last_name", "email") if row.get(k)}
+            gb.update_or_create_student(row["id"].strip(), **details)
         for student in sorted(students):
             gb.update_or_create_student(student)
     return problems
@@ -126,15 +123,16 @@ def print_scores(root: Path) -> None:
         print(student.ljust(width) + "".join(f"  {cell:>18}" for cell in row))
 
 
-def export_and_feedback(root: Path, assignments: list[str]) -> list[Problem]:
+def export_and_feedback(nbgrader: NbGrader, root: Path, assignments: list[str]) -> list[Problem]:
     problems = []
-    done = nbgrader_cli.run(["export", "--to", str(root / GRADES_CSV)], root)
-    if done.returncode != 0:
-        problems.append(Problem(GRADES_CSV, f"export failed: {nbgrader_cli.last_error(done)}"))
+    try:
+        nbgrader.export_csv(root / GRADES_CSV)
+    except Exception as err:  # the export is one step; report it and still write feedback
+        problems.append(Problem(GRADES_CSV, f"export failed: {err}"))
     for assignment in assignments:
-        done = nbgrader_cli.run(["generate_feedback", assignment, "--force"], root)
-        if done.returncode != 0:
-            problems.append(Problem(f"feedback/{assignment}", nbgrader_cli.last_error(done)))
+        result = nbgrader.generate_feedback(assignment)
+        if not result["success"]:
+            problems.append(Problem(f"feedback/{assignment}", failure(result)))
     return problems
 
 
@@ -158,15 +156,17 @@ def grade(root: Path, release_first: bool = True) -> int:
     known = layout.assignments(root)
     if release_first:
         print(f"Releasing {len(known)} assignment(s) into the gradebook ...")
-        release.release(root, known)
+        nbgrader = release.release(root, known)
+    else:
+        nbgrader = NbGrader(root)
     found, problems = find_submissions(root, known)
     problems += add_students(
         root, {p.name for p in submitted.iterdir() if p.is_dir() and p.name[0] != "."}
     )
     for number, sub in enumerate(found, 1):
         print(f"[{number}/{len(found)}] autograding {sub.student} / {sub.assignment}")
-        problems += [p for p in [autograde(root, sub)] if p]
-    problems += export_and_feedback(root, sorted({sub.assignment for sub in found}))
+        problems += [p for p in [autograde(nbgrader, sub)] if p]
+    problems += export_and_feedback(nbgrader, root, sorted({sub.assignment for sub in found}))
     print_scores(root)
     print(f"\nGrades:     {root / GRADES_CSV}")
     print(f"Feedback:   {root / 'feedback'}/<student>/<assignment>/<assignment>.html")

@@ -3,7 +3,8 @@
 import re
 from pathlib import Path
 
-from . import cells, layout, nbgrader_cli
+from . import cells, layout
+from .nbgrader_api import NbGrader, failure
 
 COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
 
@@ -24,14 +25,14 @@ def stamp_badge(assignment: str, root: Path) -> bool:
     return changed
 
 
-def release(root: Path = layout.ROOT, assignments: list[str] | None = None) -> None:
+def release(root: Path = layout.ROOT, assignments: list[str] | None = None) -> NbGrader:
     """Generate the student version of each assignment (and record it in the gradebook)."""
+    nbgrader = NbGrader(root)
     for assignment in assignments or layout.assignments(root):
         if stamp_badge(assignment, root):
             print(f"  {assignment}: Colab badge now points at {layout.colab_url(assignment)}")
-        done = nbgrader_cli.run(["generate_assignment", assignment, "--force"], root)
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"nbgrader could not release {assignment}: {nbgrader_cli.last_error(done)}"
-            )
+        result = nbgrader.generate_assignment(assignment)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader could not release {assignment}: {failure(result)}")
         print(f"  released {layout.release_notebook(assignment, root).relative_to(root)}")
+    return nbgrader

@@ -1,0 +1,57 @@
+"""The real nbgrader, run in this process on one course directory.
+
+Calling nbgrader's Python API instead of its command line saves the seconds each `nbgrader`
+process spends importing; notebooks still run in their own Jupyter kernels.
+"""
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.plugins import CsvExportPlugin
+from sqlalchemy.exc import SAWarning
+from traitlets.config.loader import PyFileConfigLoader
+
+from .layout import ROOT
+
+# nbgrader 0.9 triggers SQLAlchemy 2 session warnings that say nothing about the grading.
+warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
+# nbgrader shells out to alembic when it creates a gradebook: our bin/ goes first on PATH.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
+
+class NbGrader:
+    """nbgrader's operations on the course directory `root`, configured by nbgrader_config.py."""
+
+    def __init__(self, root: Path):
+        self.config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+        self.config.CourseDirectory.root = str(root)
+        self.api = NbGraderAPI(config=self.config)
+        self.api.log.setLevel(logging.ERROR)  # the results carry the log; keep the console quiet
+
+    def generate_assignment(self, assignment: str) -> dict:
+        return self.api.generate_assignment(assignment, force=True, create=True)
+
+    def autograde(self, assignment: str, student: str) -> dict:
+        return self.api.autograde(assignment, student, force=True, create=True)
+
+    def generate_feedback(self, assignment: str) -> dict:
+        return self.api.generate_feedback(assignment, force=True)
+
+    def export_csv(self, path: Path) -> None:
+        """grades.csv by nbgrader's own exporter: every student in the gradebook, every
+        assignment, zero where nothing was submitted."""
+        exporter = CsvExportPlugin(config=self.config, to=str(path))
+        with self.api.gradebook as gb:
+            exporter.export(gb)
+
+
+def failure(result: dict) -> str:
+    """The most telling line of a failed nbgrader operation (its last error line)."""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "ERROR" in line]
+    return (errors or lines or ["no output"])[-1]
