@@ -1,0 +1,96 @@
+# Typical mistakes for 05-sparse-solves: one plausible wrong answer per exercise.
+# Each block replaces the whole solution cell named after "# %%".
+
+# %% ex1-laplacian-2d
+# The Kronecker factors in the wrong order: the operator for the column-major ordering
+# (k = j * Nx + i). Right on square grids with equal spacings, wrong on rectangles.
+def laplacian_2d(Nx, Ny, hx, hy):
+    """Five-point -Laplacian on an Nx x Ny interior grid, u_ij at k = i * Ny + j: CSR."""
+    Tx, Ty = poisson_1d(Nx, hx), poisson_1d(Ny, hy)
+    return to_csr(sparse_kron(Ty, sparse_eye(Nx)) + sparse_kron(sparse_eye(Ny), Tx))
+
+
+# %% ex2-conjugate-gradient
+# Stops on the absolute residual |r_k| <= rtol instead of |r_k| <= rtol |b|: right for a
+# right-hand side of norm about 1, wrong for one scaled by 1e-7 or 1e7.
+def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=None):
+    """Preconditioned CG for SPD A, matvec(v) = A v: (x, iterations, residuals, converged)."""
+    max_iter = 10 * b.shape[0] if max_iter is None else max_iter
+    b_norm = torch.linalg.vector_norm(b)
+    if b_norm == 0:
+        return torch.zeros_like(b), 0, torch.zeros(1, dtype=b.dtype, device=b.device), True
+    x = torch.zeros_like(b) if x0 is None else x0.clone()
+    r = b.clone() if x0 is None else b - matvec(x)
+    norms = [torch.linalg.vector_norm(r)]
+    z = r if precond is None else precond(r)
+    p, rz = z.clone(), torch.dot(r, z)
+    iterations = 0
+    while norms[-1] > rtol and iterations < max_iter:
+        Ap = matvec(p)
+        alpha = rz / torch.dot(p, Ap)
+        x = x + alpha * p
+        r = r - alpha * Ap
+        norms.append(torch.linalg.vector_norm(r))
+        iterations += 1
+        z = r if precond is None else precond(r)
+        rz, rz_old = torch.dot(r, z), rz
+        p = z + (rz / rz_old) * p
+    residuals = torch.stack(norms) / b_norm
+    return x, iterations, residuals, bool(norms[-1] <= rtol)
+
+
+# %% ex3-spmv
+# Builds a PyTorch sparse tensor from the values and multiplies: the values and the gradient
+# are right, but the backward pass creates a dense n_rows x n_cols intermediate.
+def spmv(row, col, values, x, n_rows):
+    """y = A x, A with stored entries (row[k], col[k], values[k]), repeats added: (n_rows,)."""
+    A = torch.sparse_coo_tensor(torch.stack([row, col]), values, (n_rows, x.shape[0]),
+                                check_invariants=True)
+    return A @ x
+
+
+# %% ex4-sparse-solve
+# The adjoint system solved with A instead of A^T: right for symmetric matrices only.
+class SparseSolve(torch.autograd.Function):
+    """x = A^{-1} b, A given by (row, col, values); backward by the adjoint method."""
+
+    @staticmethod
+    def forward(ctx, row, col, values, b):
+        lu = spla.splu(to_scipy_csc(row, col, values, b.shape[0]))
+        x = torch.from_numpy(lu.solve(b.detach().cpu().numpy())).to(b.device)
+        ctx.lu = lu
+        ctx.save_for_backward(row, col, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad_x):
+        row, col, x = ctx.saved_tensors
+        lam = torch.from_numpy(ctx.lu.solve(grad_x.detach().cpu().numpy())).to(grad_x.device)
+        grad_values = -lam[row] * x[col] if ctx.needs_input_grad[2] else None
+        grad_b = lam if ctx.needs_input_grad[3] else None
+        return None, None, grad_values, grad_b
+
+
+# %% ex5-recover
+# The misfit is not divided by sigma^2: with alpha = 100 the smoothness term then dominates
+# by a factor 1 / sigma^2 and the reconstruction stays close to kappa = 1.
+def recover_conductivity(u_obs, sources, sigma, solve, alpha=100.0, max_iter=100):
+    """Minimise J(m), m = log(kappa), through a differentiable solve: (kappa (N, N), losses)."""
+    N = u_obs.shape[-1]
+    m = torch.zeros(N, N, dtype=u_obs.dtype, device=u_obs.device, requires_grad=True)
+    optimizer = torch.optim.LBFGS([m], max_iter=max_iter, line_search_fn="strong_wolfe")
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        row, col, values = diffusion_operator(torch.exp(m))
+        misfit = sum(((solve(row, col, values, f.reshape(-1)) - d.reshape(-1)) ** 2).sum()
+                     for f, d in zip(sources, u_obs, strict=True))
+        smoothness = (m[1:] - m[:-1]).square().sum() + (m[:, 1:] - m[:, :-1]).square().sum()
+        loss = 0.5 * misfit + 0.5 * alpha * smoothness
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    optimizer.step(closure)
+    return torch.exp(m).detach(), losses
