@@ -64,6 +64,11 @@ def strip_lines(source: str, begin: str, end: str, keep_inside: bool) -> str:
     return "\n".join(kept)
 
 
+def python_source(source: str) -> str:
+    """Cell source with IPython magics and shell lines replaced by `pass`, for ast."""
+    return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)
+
+
 def region_lines(source: str, begin: str, end: str) -> list[str]:
     """The lines strictly between begin and end markers (e.g. a solution region)."""
     inside, lines = False, []

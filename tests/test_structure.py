@@ -1,5 +1,6 @@
 """The shape every notebook must have for nbgrader and for students (CONTRIBUTING.md)."""
 
+import ast
 import re
 
 import nbformat
@@ -53,6 +54,15 @@ def test_exercises_are_heading_solution_and_graded_test(assignment):
         assert "assert" in visible, f"{ex.test_id}: no visible checks"
     answers = {cells.grade_id(c) for c in nb.cells if cells.is_solution(c)}
     assert answers == {ex.solution_id for ex in found}, "an answer cell outside any exercise"
+
+
+def test_test_cells_show_no_value(assignment):
+    """nbgrader reads a number a graded cell shows as its score: no cell may end in one."""
+    for cell in source(assignment).cells:
+        if cells.is_test(cell):
+            last = ast.parse(cells.python_source(cell.source)).body[-1]
+            shows_value = isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call)
+            assert not shows_value, f"{cells.grade_id(cell)} ends in an expression: assign it"
 
 
 def test_title_states_the_total(assignment):

@@ -15,15 +15,10 @@ def code_cells(assignment):
     return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
 
-def python_only(source: str) -> str:
-    """Cell source with IPython magics and shell lines blanked out, for ast."""
-    return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)
-
-
 def test_imports_only_published_packages(assignment):
     imported = set()
     for source in code_cells(assignment):
-        for node in ast.walk(ast.parse(python_only(source))):
+        for node in ast.walk(ast.parse(cells.python_source(source))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom):
