@@ -83,7 +83,7 @@ def add_students(root: Path, students: set[str]) -> list[Problem]:
             problems.append(Problem(ROSTER_CSV, "needs a header line with an 'id' column"))
             roster = []
     with gradebook(root) as gb:
-        for row in roster:
+        for row in (row for row in roster if (row["id"] or "").strip()):
             details = {k: row[k] for k in ("first_name", "last_name", "email") if row.get(k)}
             gb.update_or_create_student(row["id"].strip(), **details)
         for student in sorted(students):
@@ -165,7 +165,9 @@ def grade(root: Path, release_first: bool = True) -> int:
     )
     for number, sub in enumerate(found, 1):
         print(f"[{number}/{len(found)}] autograding {sub.student} / {sub.assignment}")
-        problems += [p for p in [autograde(nbgrader, sub)] if p]
+        problem = autograde(nbgrader, sub)
+        if problem:
+            problems.append(problem)
     problems += export_and_feedback(nbgrader, root, sorted({sub.assignment for sub in found}))
     print_scores(root)
     print(f"\nGrades:     {root / GRADES_CSV}")
