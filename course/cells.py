@@ -51,35 +51,31 @@ def cells_by_id(nb) -> dict[str, object]:
     return {grade_id(c): c for c in nb.cells if grade_id(c)}
 
 
+def marked_lines(source: str, begin: str, end: str):
+    """Yield (line, where) with where one of "marker", "inside", "outside" a begin/end region."""
+    inside = False
+    for line in source.splitlines():
+        if begin in line or end in line:
+            inside = begin in line
+            yield line, "marker"
+        else:
+            yield line, "inside" if inside else "outside"
+
+
 def strip_lines(source: str, begin: str, end: str, keep_inside: bool) -> str:
     """Drop the marker lines of begin/end regions, and the region itself unless keep_inside."""
-    kept, inside = [], False
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif keep_inside or not inside:
-            kept.append(line)
-    return "\n".join(kept)
+    keep = {"outside", "inside"} if keep_inside else {"outside"}
+    return "\n".join(line for line, where in marked_lines(source, begin, end) if where in keep)
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly between begin and end markers (e.g. a solution region)."""
+    return [line for line, where in marked_lines(source, begin, end) if where == "inside"]
 
 
 def python_source(source: str) -> str:
     """Cell source with IPython magics and shell lines replaced by `pass`, for ast."""
     return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)
-
-
-def region_lines(source: str, begin: str, end: str) -> list[str]:
-    """The lines strictly between begin and end markers (e.g. a solution region)."""
-    inside, lines = False, []
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
 
 
 @dataclass(frozen=True)

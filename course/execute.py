@@ -35,13 +35,3 @@ def errors(nb) -> list[tuple[int, str, str]]:
         for out in cell.outputs
         if out.output_type == "error"
     ]
-
-
-def stderr_cells(nb) -> list[int]:
-    """Indices of the code cells that wrote to stderr."""
-    return [
-        i
-        for i, cell in enumerate(nb.cells)
-        if cell.cell_type == "code"
-        and any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs)
-    ]
