@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ goes first on PATH.
 export PATH := $(BIN):$(PATH)
 export PYTHONUNBUFFERED := 1
+# Submissions autograded at once by `make grade` / `make demo` (one worker process each).
+JOBS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup release demo grade test test-gpu lint format bench lock clean
+.PHONY: help setup release demo grade test test-gpu test-seeds lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 12
@@ -27,16 +29,19 @@ release: $(STAMP)  ## regenerate notebooks/ (student versions) from solutions/ w
 	$(BIN)/python -m course release
 
 demo: $(STAMP)  ## the whole pipeline on the bundled example class, in build/demo
-	$(BIN)/python -m course demo
+	$(BIN)/python -m course demo --jobs $(JOBS)
 
-grade: $(STAMP)  ## autograde submitted/, export grades.csv, write feedback/
-	$(BIN)/python -m course grade
+grade: $(STAMP)  ## autograde submitted/ (JOBS=N at once), export grades.csv, feedback/
+	$(BIN)/python -m course grade --jobs $(JOBS)
 
 test: $(STAMP)  ## the full test suite: notebooks, release, structure, grading
 	$(BIN)/python -m pytest
 
 test-gpu: $(STAMP)  ## the same suite, insisting on a CUDA device
 	COURSE_REQUIRE_GPU=1 $(BIN)/python -m pytest
+
+test-seeds: $(STAMP)  ## every solution notebook under seeds 1-5 (or COURSE_SEEDS); slow, not in make test
+	COURSE_SEEDS="$${COURSE_SEEDS:-1 2 3 4 5}" $(BIN)/python -m pytest -v tests/seeds
 
 lint: $(STAMP)  ## ruff on the tooling, the tests and the solution notebooks
 	$(BIN)/ruff check course tests solutions nbgrader_config.py

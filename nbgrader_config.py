@@ -6,7 +6,7 @@ the student version notebooks/01-tensors/01-tensors.ipynb. `make demo` grades in
 of this layout under build/demo with the same configuration.
 """
 
-from course.layout import COURSE_ID, RELEASE_DIR, SOURCE_DIR
+from course.layout import COURSE_ID, RELEASE_DIR, SOURCE_DIR, cell_timeout
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -17,13 +17,39 @@ c.CourseDirectory.release_directory = RELEASE_DIR
 # What a student sees where an answer goes.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# nbgrader's default, stated: a cell that runs longer than this scores 0.
-c.Execute.timeout = 30
+# A cell that runs longer than this is interrupted and scores 0; later cells still run.
+# Per-assignment values live in grading.toml; `make grade` applies them.
+c.Execute.timeout = cell_timeout(None)
+# Each kernel would warn on the console that it talks to the grader over local TCP.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+
+# Autograding: the instructor's cells are restored (OverwriteCells), then guard cells make
+# the tests compare with the real torch/numpy functions; a dead kernel costs only the cells
+# it did not run; stderr output is not a failure; huge outputs are cut.
+P = "nbgrader.preprocessors"
+c.Autograde.sanitize_preprocessors = [
+    f"{P}.ClearOutput",
+    f"{P}.DeduplicateIds",
+    f"{P}.OverwriteKernelspec",
+    f"{P}.OverwriteCells",
+    f"{P}.CheckCellMetadata",
+    "course.preprocessors.GuardTests",
+]
+c.Autograde.autograde_preprocessors = [
+    "course.preprocessors.ExecuteSurvivingCrashes",
+    f"{P}.IgnorePattern",
+    "course.preprocessors.LimitOutputSize",
+    f"{P}.LimitOutput",
+    "course.preprocessors.StderrIsNotFailure",
+    f"{P}.SaveAutoGrades",
+    f"{P}.AssignLatePenalties",
+    f"{P}.CheckCellMetadata",
+]
 
 # Feedback goes back to students: it must not show the hidden tests, neither their
 # source nor the traceback lines that quote it.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.feedback.RedactHiddenTests",
+    "course.preprocessors.RedactHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

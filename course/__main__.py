@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--course-dir", type=Path, default=layout.ROOT)
     run_demo = commands.add_parser("demo", help="the whole pipeline on the example class")
     run_demo.add_argument("--course-dir", type=Path, default=layout.ROOT / "build" / "demo")
+    for command in (grade, run_demo):
+        command.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     commands.add_parser("format", help="strip outputs and normalise solutions/ notebooks")
     commands.add_parser("bench", help="time every solution notebook")
     args = parser.parse_args(argv)
@@ -23,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
             release.release()
             return 0
         if args.command == "grade":
-            return grading.grade(args.course_dir.resolve())
+            return grading.grade(args.course_dir.resolve(), workers=args.jobs)
         if args.command == "demo":
-            return demo.demo(args.course_dir)
+            return demo.demo(args.course_dir, workers=args.jobs)
         if args.command == "format":
             return notebook_format.format_all()
         if args.command == "bench":

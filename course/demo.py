@@ -11,7 +11,7 @@ from pathlib import Path
 from . import examples, grading, layout, release
 
 
-def demo(course_dir: Path) -> int:
+def demo(course_dir: Path, workers: int = 1) -> int:
     course_dir = course_dir.resolve()
     if course_dir == layout.ROOT:
         raise SystemExit("The demo needs a directory of its own, not the repository root.")
@@ -22,4 +22,4 @@ def demo(course_dir: Path) -> int:
     release.release(course_dir, assignments)
     examples.write_submissions(course_dir, assignments)
     print(f"Example class: {', '.join(examples.ROSTER)} (the last one submits nothing)")
-    return grading.grade(course_dir, release_first=False)
+    return grading.grade(course_dir, release_first=False, workers=workers)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import cells, layout, release
+from . import cells, layout, parallel, release
 from .nbgrader_api import NbGrader, failure
 
 GRADES_CSV = "grades.csv"
@@ -64,15 +64,6 @@ def check_submission(folder: Path, known: list[str]) -> str | None:
     return None
 
 
-def autograde(nbgrader: NbGrader, sub: Submission) -> Problem | None:
-    """Autograde one submission; a Problem if it did not produce a grade."""
-    result = nbgrader.autograde(sub.assignment, sub.student)
-    if not result["success"]:
-        why = f"nbgrader could not grade it: {failure(result)}"
-        return Problem(f"{sub.student}/{sub.assignment}", why)
-    return None
-
-
 def add_students(root: Path, students: set[str]) -> list[Problem]:
     """Put the roster (roster.csv, if present) and every submitting student in the gradebook."""
     roster, problems = [], []
@@ -92,7 +83,7 @@ def add_students(root: Path, students: set[str]) -> list[Problem]:
 
 
 def gradebook(root: Path) -> Gradebook:
-    return Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id=layout.COURSE_ID)
+    return NbGrader(root).gradebook()
 
 
 def scores(root: Path) -> dict[tuple[str, str], tuple[float, float] | None]:
@@ -136,11 +127,11 @@ def export_and_feedback(nbgrader: NbGrader, root: Path, assignments: list[str]) 
     return problems
 
 
-def grade(root: Path, release_first: bool = True) -> int:
+def grade(root: Path, release_first: bool = True, workers: int = 1) -> int:
     """Grade the course directory `root`; print scores and problems; return the exit status.
 
     The assignments are released first (unless the caller just did) so that the gradebook
-    knows them and their hidden tests.
+    knows them and their hidden tests. `workers` > 1 autogrades that many submissions at once.
     """
     if not (root / layout.SOURCE_DIR).is_dir():
         print(f"Not a course directory: {root} has no {layout.SOURCE_DIR}/ folder.")
@@ -163,11 +154,13 @@ def grade(root: Path, release_first: bool = True) -> int:
     problems += add_students(
         root, {p.name for p in submitted.iterdir() if p.is_dir() and p.name[0] != "."}
     )
-    for number, sub in enumerate(found, 1):
-        print(f"[{number}/{len(found)}] autograding {sub.student} / {sub.assignment}")
-        problem = autograde(nbgrader, sub)
-        if problem:
-            problems.append(problem)
+    jobs = [parallel.Job(sub.student, sub.assignment) for sub in found]
+    print(f"Autograding {len(jobs)} submission(s) with {workers} worker(s) ...")
+    graded = list(parallel.autograde_all(root, jobs, workers))
+    for done in graded:
+        if done.error:
+            where = f"{done.job.student}/{done.job.assignment}"
+            problems.append(Problem(where, f"nbgrader could not grade it: {done.error}"))
     problems += export_and_feedback(nbgrader, root, sorted({sub.assignment for sub in found}))
     print_scores(root)
     print(f"\nGrades:     {root / GRADES_CSV}")

@@ -9,6 +9,7 @@ SOURCE_DIR = "solutions"  # nbgrader's source directory
 RELEASE_DIR = "notebooks"  # nbgrader's release directory: what students open
 SUBMITTED_DIR = "submitted"
 EXAMPLES_DIR = ROOT / "examples"
+GRADING_TOML = "grading.toml"  # autograding settings, per assignment
 
 
 def assignments(root: Path = ROOT) -> list[str]:
@@ -36,3 +37,12 @@ def colab_url(assignment: str) -> str:
     """The Colab link that opens the student version of an assignment."""
     path = f"{RELEASE_DIR}/{assignment}/{assignment}.ipynb"
     return f"https://colab.research.google.com/github/{repository_slug()}/blob/main/{path}"
+
+
+def cell_timeout(assignment: str | None, root: Path = ROOT) -> int:
+    """Seconds a cell may run when `assignment` is autograded (grading.toml; a course
+    directory with its own grading.toml overrides the repository's)."""
+    settings = root / GRADING_TOML if (root / GRADING_TOML).is_file() else ROOT / GRADING_TOML
+    with open(settings, "rb") as f:
+        timeouts = tomllib.load(f)["cell-timeout-s"]
+    return int(timeouts.get(assignment, timeouts["default"]))

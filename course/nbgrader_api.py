@@ -10,12 +10,13 @@ import sys
 import warnings
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from .layout import ROOT
+from .layout import ROOT, cell_timeout
 
 # nbgrader 0.9 triggers SQLAlchemy 2 session warnings that say nothing about the grading.
 warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
@@ -29,13 +30,23 @@ class NbGrader:
     def __init__(self, root: Path):
         self.config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
         self.config.CourseDirectory.root = str(root)
+        self.root = root
         self.api = NbGraderAPI(config=self.config)
         self.api.log.setLevel(logging.ERROR)  # the results carry the log; keep the console quiet
+
+    @property
+    def db_url(self) -> str:
+        return self.api.coursedir.db_url
+
+    def gradebook(self) -> Gradebook:
+        """The gradebook nbgrader uses (SQLite in the course directory unless configured)."""
+        return Gradebook(self.db_url, course_id=self.api.coursedir.course_id)
 
     def generate_assignment(self, assignment: str) -> dict:
         return self.api.generate_assignment(assignment, force=True, create=True)
 
     def autograde(self, assignment: str, student: str) -> dict:
+        self.config.Execute.timeout = cell_timeout(assignment, self.root)
         return self.api.autograde(assignment, student, force=True, create=True)
 
     def generate_feedback(self, assignment: str) -> dict:

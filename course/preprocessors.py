@@ -1,0 +1,171 @@
+"""Our nbgrader preprocessors, switched on in nbgrader_config.py.
+
+Autograde: tests run against the real comparison functions (GuardTests), a dead kernel
+costs only the cells it did not run (ExecuteSurvivingCrashes), a warning on stderr costs
+nothing (StderrIsNotFailure), and huge outputs are cut (LimitOutputSize).
+Feedback: students see their scores, never the hidden tests (RedactHiddenTests).
+"""
+
+import ast
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_code_cell, new_output
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer
+
+from . import cells
+
+GUARD_MODULE = "course.guard"
+TRUNCATED = "\n... output truncated by the grader ...\n"
+
+
+def guard_cell(call: str) -> object:
+    """A code cell, marked as ours, that calls a function of course.guard in the kernel."""
+    source = f'__import__("{GUARD_MODULE}", fromlist=["_"]).{call}'
+    return new_code_cell(source, metadata={"course": {"guard": True}})
+
+
+def is_guard(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("course", {}).get("guard"))
+
+
+def bound_names(source: str) -> set[str]:
+    """Names a cell binds at top level: assignments, definitions, imports."""
+    try:
+        tree = ast.parse(cells.python_source(source))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def used_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(cells.python_source(source))
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+class GuardTests(NbGraderPreprocessor):
+    """Insert guard cells: protect() first, remember() after each locked code cell that
+    defines names the tests use, restore() before each test cell. Runs after
+    OverwriteCells, so the locked cells and tests are the instructor's."""
+
+    def preprocess(self, nb, resources):
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        tested = set().union(*(used_names(c.source) for c in code if cells.is_test(c)))
+        guarded = [guard_cell("protect()")]
+        for cell in nb.cells:
+            if cells.is_test(cell):
+                guarded.append(guard_cell("restore(globals())"))
+            guarded.append(cell)
+            locked_code = cell.cell_type == "code" and cells.meta(cell).get("locked")
+            if locked_code and not cells.is_test(cell) and not cells.is_solution(cell):
+                names = sorted(bound_names(cell.source) & tested)
+                if names:
+                    guarded.append(guard_cell(f"remember(globals(), {names!r})"))
+        nb.cells = guarded
+        return nb, resources
+
+
+class ExecuteSurvivingCrashes(Execute):
+    """nbgrader's Execute, except that a dead kernel (a crash, os._exit, the out-of-memory
+    killer) ends the run instead of failing the whole notebook: cells that ran keep their
+    results, the rest get an error output saying why they did not run."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self.died_in = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self.died_in is not None:
+            cell.outputs = [self.error("KernelDied", f"not run: {self.died_in}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self.died_in = f"the kernel died in cell {index + 1}"
+            why = "the kernel died while running this cell (a crash, or it ran out of memory)"
+            cell.outputs.append(self.error("KernelDied", why))
+            return cell, resources
+
+    @staticmethod
+    def error(name: str, why: str):
+        return new_output("error", ename=name, evalue=why, traceback=[f"{name}: {why}"])
+
+
+class StderrIsNotFailure(NbGraderPreprocessor):
+    """nbgrader scores a graded cell 0 if it wrote to stderr; a warning or a debug print is
+    not a failed test. Show such text as ordinary output, marked as stderr."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cells.is_test(cell):
+            for output in cell.get("outputs", []):
+                if output.output_type == "stream" and output.name == "stderr":
+                    output.name = "stdout"
+                    output.text = "[stderr] " + output.text
+        return cell, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cut each cell's text output to max_chars and drop rich outputs past max_outputs, so
+    that a print in a loop cannot make the autograded notebook or the feedback huge."""
+
+    max_chars = Integer(20_000, help="characters of stream text kept per cell").tag(config=True)
+    max_outputs = Integer(20, help="outputs kept per cell").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        kept, budget = [], self.max_chars
+        for output in cell.outputs[: self.max_outputs]:
+            if output.output_type == "stream":
+                if budget <= 0:
+                    continue
+                if len(output.text) > budget:
+                    output.text = output.text[:budget] + TRUNCATED
+                budget -= len(output.text)
+            kept.append(output)
+        cell.outputs = kept + [o for o in cell.outputs[self.max_outputs :] if is_error(o)]
+        return cell, resources
+
+
+def is_error(output) -> bool:
+    return output.output_type == "error"
+
+
+class RedactHiddenTests(NbGraderPreprocessor):
+    """Feedback: drop hidden-test regions from test cells, the tracebacks that would quote
+    them, and the autograder's guard cells.
+
+    An error keeps its type and message (written for the student); the traceback lines,
+    which show the source around the failing line, are replaced by a one-line note.
+    """
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not is_guard(cell)]
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or cells.BEGIN_HIDDEN not in cell.source:
+            return cell, resources
+        hidden = cells.BEGIN_HIDDEN, cells.END_HIDDEN
+        cell.source = cells.strip_lines(cell.source, *hidden, keep_inside=False)
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.traceback = [
+                    f"{output.ename}: {output.evalue}",
+                    "(a hidden test failed; its source is not shown)",
+                ]
+        return cell, resources
