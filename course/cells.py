@@ -43,6 +43,10 @@ def is_solution(cell) -> bool:
     return bool(meta(cell).get("solution"))
 
 
+def is_locked(cell) -> bool:
+    return bool(meta(cell).get("locked"))
+
+
 def is_test(cell) -> bool:
     return cell.cell_type == "code" and bool(meta(cell).get("grade"))
 

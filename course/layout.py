@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE_ID = "pytorch-scientific-computing"  # nbgrader's course id
 SOURCE_DIR = "solutions"  # nbgrader's source directory
 RELEASE_DIR = "notebooks"  # nbgrader's release directory: what students open
-SUBMITTED_DIR = "submitted"
+SUBMITTED_DIR = "submitted"  # the originals, as students sent them
+INTAKE_DIR = "intake"  # what nbgrader grades: the originals, repaired (course.intake)
 EXAMPLES_DIR = ROOT / "examples"
 GRADING_TOML = "grading.toml"  # autograding settings, per assignment
 

@@ -12,11 +12,10 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
-from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from .layout import ROOT, cell_timeout
+from .layout import INTAKE_DIR, ROOT, cell_timeout
 
 # nbgrader 0.9 triggers SQLAlchemy 2 session warnings that say nothing about the grading.
 warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
@@ -30,6 +29,8 @@ class NbGrader:
     def __init__(self, root: Path):
         self.config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
         self.config.CourseDirectory.root = str(root)
+        # nbgrader grades what intake made of the originals in submitted/ (course.intake).
+        self.config.CourseDirectory.submitted_directory = INTAKE_DIR
         self.root = root
         self.api = NbGraderAPI(config=self.config)
         self.api.log.setLevel(logging.ERROR)  # the results carry the log; keep the console quiet
@@ -51,13 +52,6 @@ class NbGrader:
 
     def generate_feedback(self, assignment: str) -> dict:
         return self.api.generate_feedback(assignment, force=True)
-
-    def export_csv(self, path: Path) -> None:
-        """grades.csv by nbgrader's own exporter: every student in the gradebook, every
-        assignment, zero where nothing was submitted."""
-        exporter = CsvExportPlugin(config=self.config, to=str(path))
-        with self.api.gradebook as gb:
-            exporter.export(gb)
 
 
 def failure(result: dict) -> str:

@@ -98,6 +98,7 @@ class ExecuteSurvivingCrashes(Execute):
             self.died_in = f"the kernel died in cell {index + 1}"
             why = "the kernel died while running this cell (a crash, or it ran out of memory)"
             cell.outputs.append(self.error("KernelDied", why))
+            cell.execution_count = None  # whether the kernel numbered it is down to timing
             return cell, resources
 
     @staticmethod

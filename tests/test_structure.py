@@ -5,7 +5,7 @@ import re
 
 import nbformat
 
-from course import cells, examples, layout
+from course import cells, examples, layout, preprocessors
 
 MIN_EXERCISES = 5
 
@@ -63,6 +63,23 @@ def test_test_cells_show_no_value(assignment):
             last = ast.parse(cells.python_source(cell.source)).body[-1]
             shows_value = isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call)
             assert not shows_value, f"{cells.grade_id(cell)} ends in an expression: assign it"
+
+
+def test_answers_define_no_name_the_grader_restores(assignment):
+    """Before each test the grader restores the names locked cells define (course.guard):
+    an answer that must define one of those names would be overwritten."""
+    code = [c for c in source(assignment).cells if c.cell_type == "code"]
+
+    def names(kind, role):
+        return set().union(*(kind(c.source) for c in code if role(c)))
+
+    def locked(c):
+        return not cells.is_solution(c) and not cells.is_test(c)
+
+    restored = names(preprocessors.used_names, cells.is_test)
+    restored &= names(preprocessors.bound_names, locked)
+    answered = names(preprocessors.bound_names, cells.is_solution)
+    assert not restored & answered, f"{assignment}: answers define {sorted(restored & answered)}"
 
 
 def test_title_states_the_total(assignment):
