@@ -40,10 +40,19 @@ def colab_url(assignment: str) -> str:
     return f"https://colab.research.google.com/github/{repository_slug()}/blob/main/{path}"
 
 
-def cell_timeout(assignment: str | None, root: Path = ROOT) -> int:
-    """Seconds a cell may run when `assignment` is autograded (grading.toml; a course
-    directory with its own grading.toml overrides the repository's)."""
+def grading_settings(root: Path = ROOT) -> dict:
+    """grading.toml of the course directory `root`, else the repository's."""
     settings = root / GRADING_TOML if (root / GRADING_TOML).is_file() else ROOT / GRADING_TOML
     with open(settings, "rb") as f:
-        timeouts = tomllib.load(f)["cell-timeout-s"]
+        return tomllib.load(f)
+
+
+def cell_timeout(assignment: str | None, root: Path = ROOT) -> int:
+    """Seconds a cell may run when `assignment` is autograded."""
+    timeouts = grading_settings(root)["cell-timeout-s"]
     return int(timeouts.get(assignment, timeouts["default"]))
+
+
+def kernel_memory_gib(root: Path = ROOT) -> float:
+    """Address space a grading kernel may use (GiB); 0 means no limit."""
+    return float(grading_settings(root).get("kernel", {}).get("memory-gib", 0))

@@ -15,7 +15,7 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from .layout import INTAKE_DIR, ROOT, cell_timeout
+from .layout import INTAKE_DIR, ROOT, cell_timeout, kernel_memory_gib
 
 # nbgrader 0.9 triggers SQLAlchemy 2 session warnings that say nothing about the grading.
 warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
@@ -34,6 +34,7 @@ class NbGrader:
         self.root = root
         self.api = NbGraderAPI(config=self.config)
         self.api.log.setLevel(logging.ERROR)  # the results carry the log; keep the console quiet
+        self.config.Execute.extra_arguments += memory_limit(kernel_memory_gib(root))
 
     @property
     def db_url(self) -> str:
@@ -52,6 +53,17 @@ class NbGrader:
 
     def generate_feedback(self, assignment: str) -> dict:
         return self.api.generate_feedback(assignment, force=True)
+
+
+def memory_limit(gib: float) -> list[str]:
+    """Kernel arguments that cap its address space: an allocation past the cap raises in
+    the cell (MemoryError, or PyTorch's "can't allocate memory") instead of the machine's
+    out-of-memory killer ending the kernel, or the whole grading run."""
+    if not gib:
+        return []
+    limit = int(gib * 2**30)
+    line = f"__import__('resource').setrlimit(__import__('resource').RLIMIT_AS, ({limit}, {limit}))"
+    return [f"--IPKernelApp.exec_lines={line}"]
 
 
 def failure(result: dict) -> str:

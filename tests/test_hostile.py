@@ -35,6 +35,7 @@ def mean(x):
     return x.sum() / len(x)"""
 
 
+ALLOCATE_6_GIB = "big = torch.ones(3 * 2**29)  # the kernel may use fx.MEMORY_GIB\n"
 ENDLESS = "while True:\n        pass"
 
 
@@ -105,6 +106,7 @@ GRADED = {
         answers(ex3_mean="import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGKILL)"),
         5,
     ),
+    "allocates-too-much-memory": (answers(ex3_mean=ALLOCATE_6_GIB + fx.ANSWERS["ex3-mean"]), 5),
     "huge-output": (answers(ex1_double="print('x' * 10_000_000)\n" + fx.ANSWERS["ex1-double"]), 10),
     "warns-on-stderr": (answers(ex3_mean=CHATTY_MEAN), 10),
     # Cheating that does not pay
