@@ -58,14 +58,16 @@ def take_in(root: Path, assignments: list[str]) -> tuple[list[Intake], list[str]
     out.unlink(missing_ok=True)
     if not submitted.is_dir() or submitted.is_symlink():
         return [], [f"{layout.SUBMITTED_DIR}/ is missing or a link: nothing taken in"]
-    releases = {a: study(cells.read(layout.release_notebook(a, root))) for a in assignments}
+    releases = {a: study(root, a) for a in assignments}
     intakes, other = [], []
     for student_dir in sorted(submitted.iterdir()):
+        if student_dir.name.startswith(".") and not student_dir.is_dir():
+            continue  # .DS_Store and the like
         if why := unusable(student_dir, submitted, "a student's folder"):
             other.append(f"{relative(student_dir, root)}: {why}")
             continue
         folders = {}
-        for folder in sorted(student_dir.iterdir()):
+        for folder in sorted(f for f in student_dir.iterdir() if not f.name.startswith(".")):
             assignment = next((a for a in assignments if simplify(folder.name) == a), None)
             why = unusable(folder, submitted, "an assignment folder")
             if not why and not assignment:
@@ -80,11 +82,11 @@ def take_in(root: Path, assignments: list[str]) -> tuple[list[Intake], list[str]
     return intakes, other
 
 
-def unusable(path: Path, submitted: Path, what: str) -> str | None:
-    """Why path cannot be `what` (a plain folder inside submitted/), or None."""
+def unusable(path: Path, base: Path, what: str) -> str | None:
+    """Why path cannot be `what` (a plain, visible folder inside `base`), or None."""
     if path.name.startswith("."):
         return f"ignored: its name starts with '.' (hidden); rename it if it is {what}"
-    if path.is_symlink() or not path.resolve().is_relative_to(submitted.resolve()):
+    if path.is_symlink() or not path.resolve().is_relative_to(base.resolve()):
         return f"ignored: a link, not followed; copy the files in if it is {what}"
     return None if path.is_dir() else f"ignored: a file where {what} belongs"
 
@@ -229,24 +231,24 @@ class Release:
         return f"exercise {self.numbers.get(answer_id, '?')} ({answer_id})"
 
 
-def study(nb) -> Release:
+def study(root: Path, assignment: str) -> Release:
+    """The release notebook; the source notebook, if there, for what the hidden tests use."""
+    nb = cells.read(layout.release_notebook(assignment, root))
+    source = layout.source_notebook(assignment, root)
     texts = {}
     for i, cell in enumerate(nb.cells):
         texts.setdefault(squash(cell), set()).add(i)
     ids = {cells.grade_id(c): i for i, c in enumerate(nb.cells)}
     numbers = {ex.solution_id: ex.number for ex in cells.exercises(nb)}
-    return Release(nb, ids, texts, numbers, *test_dependencies(nb))
+    tests = cells.read(source) if source.is_file() else nb
+    return Release(nb, ids, texts, numbers, *what_tests_use(tests))
 
 
 def normalise(nb, release: Release, intake: Intake):
     """The submission aligned to the release, in nbformat 4.5; suspicious code reported."""
     ref = release.nb.cells
-    keys = [
-        {release.ids[g]}
-        if (g := cells.grade_id(c)) in release.ids
-        else release.texts.get(squash(c), set())
-        for c in nb.cells
-    ]
+    keys = [candidates(cell, release) for cell in nb.cells]
+    # An answer outweighs all other cells together: the student's work is what must line up.
     match = align(keys, [len(ref) + 1 if cells.is_solution(c) else 1 for c in ref])
     match_answers_by_position(nb.cells, release, keys, match, intake)
     report_alignment(nb.cells, release, keys, match, intake)
@@ -256,6 +258,13 @@ def normalise(nb, release: Release, intake: Intake):
     give_ids([cell for cell, _ in placed])
     metadata = copy.deepcopy(release.nb.metadata)
     return nbformat.v4.new_notebook(cells=[cell for cell, _ in placed], metadata=metadata)
+
+
+def candidates(cell, release: Release) -> set[int]:
+    """The release cells a submitted cell can be: by its grade_id, else by its text."""
+    if (gid := cells.grade_id(cell)) in release.ids:
+        return {release.ids[gid]}
+    return release.texts.get(squash(cell), set())
 
 
 def squash(cell) -> tuple[str, str]:
@@ -300,9 +309,12 @@ def match_answers_by_position(subs, release: Release, keys, match, intake: Intak
 
 def report_alignment(subs, release: Release, keys, match, intake: Intake) -> None:
     """Report metadata restored by text, edited locked code and deleted release cells."""
-    if restored := sum(1 for j in match.values() if keys[j] and not cells.grade_id(subs[j])):
+    ids = [cells.grade_id(c) for c in release.nb.cells]
+    if restored := sum(
+        1 for i, j in match.items() if keys[j] and cells.grade_id(subs[j]) != ids[i]
+    ):
         intake.repairs.append(f"nbgrader metadata restored on {restored} cell(s) by their text")
-    deleted = []
+    present, deleted = {cells.grade_id(c) for c in subs}, []
     for i, cell in enumerate(release.nb.cells):
         gid, kind = cells.grade_id(cell), "test cell" if cells.is_test(cell) else "teaching cell"
         if i in match and cells.is_locked(cell) and cell.cell_type == "code":
@@ -314,9 +326,11 @@ def report_alignment(subs, release: Release, keys, match, intake: Intake) -> Non
             continue
         elif cells.is_solution(cell):
             intake.problems.append(
-                f"the answer cell of {release.exercise(gid)} is missing: its stub was inserted "
-                "and scores 0; if the answer is elsewhere in the notebook, grade it by hand"
+                f"the answer cell of {release.exercise(gid)} is missing or out of order: its "
+                "stub was inserted and scores 0; if the answer is elsewhere, grade it by hand"
             )
+        elif gid in present:
+            continue  # moved: reported with the cell that carries the grade_id
         elif cells.is_test(cell):
             intake.repairs.append(f"test cell {gid} was deleted: restored from the release")
         else:
@@ -396,8 +410,9 @@ def suspicious(placed: list[tuple[object, int | None]], release: Release) -> lis
         if j is not None and cell.cell_type == "code" and not cells.is_locked(cell):
             try:
                 trees[label(cell, j)] = ast.parse(cells.python_source(cell.source))
-            except SyntaxError as err:
-                trees[label(cell, j)] = f"does not parse (line {err.lineno}: {err.msg})"
+            except (SyntaxError, ValueError) as err:  # ValueError: a null byte in the source
+                where = f"line {getattr(err, 'lineno', '?')}: {getattr(err, 'msg', err)}"
+                trees[label(cell, j)] = f"does not parse ({where})"
     modules = BUILTINS | set(release.imports)
     for tree in (t for t in trees.values() if isinstance(t, ast.AST)):
         modules |= {name for name, spec in bindings(tree) if spec}
@@ -418,14 +433,17 @@ def label(cell, j: int) -> str:
     return f"answer {gid} (cell {j + 1})" if gid else f"cell {j + 1}"
 
 
-def test_dependencies(nb) -> tuple[set[str], dict[str, str], set[str]]:
+def what_tests_use(nb) -> tuple[set[str], dict[str, str], set[str]]:
     """The names the test cells take from the locked cells, what the locked cells import,
     and their statements (a student who repeats one changes nothing)."""
     provided, imports, used, statements = set(), {}, set(), set()
     for cell in nb.cells:
         if cell.cell_type != "code" or not cells.is_locked(cell):
             continue
-        tree = ast.parse(cells.python_source(cell.source))
+        try:
+            tree = ast.parse(cells.python_source(cell.source))
+        except SyntaxError:  # not Python (a cell magic): nothing the tests can take from it
+            continue
         statements |= {ast.dump(s) for s in tree.body}
         for name, spec in bindings(tree):
             provided.add(name)
