@@ -77,6 +77,32 @@ def region_lines(source: str, begin: str, end: str) -> list[str]:
     return [line for line, where in marked_lines(source, begin, end) if where == "inside"]
 
 
+LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "MARK SCHEME")
+TRIVIAL = 12  # shorter lines (`return x`, `else:`) can appear in a stub by coincidence
+
+
+SOLUTION_REGION, HIDDEN_REGION = (BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN)
+
+
+def secret_lines(nb, regions=(SOLUTION_REGION, HIDDEN_REGION)) -> set[str]:
+    """Non-trivial lines of the solution and hidden-test regions that appear nowhere else
+    in the source notebook `nb`: any of them in a student-facing file is a leak."""
+    secret, public = set(), set()
+    for cell in nb.cells:
+        outside = cell.source
+        for begin, end in regions:
+            secret |= {line.strip() for line in region_lines(cell.source, begin, end)}
+            outside = strip_lines(outside, begin, end, keep_inside=False)
+        public |= {line.strip() for line in outside.splitlines()}
+    return {line for line in secret - public if len(line) >= TRIVIAL}
+
+
+def leaks(text: str, secrets: set[str]) -> list[str]:
+    """The markers and secret lines that `text` shows."""
+    markers = [marker for marker in LEAK_MARKERS if marker in text]
+    return markers + sorted(secrets & {line.strip() for line in text.splitlines()})
+
+
 def python_source(source: str) -> str:
     """Cell source with IPython magics and shell lines replaced by `pass`, for ast."""
     return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)

@@ -35,4 +35,25 @@ def release(root: Path = layout.ROOT, assignments: list[str] | None = None) -> N
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not release {assignment}: {failure(result)}")
         print(f"  released {layout.release_notebook(assignment, root).relative_to(root)}")
+        audit_other_files(assignment, root)
     return nbgrader
+
+
+def audit_other_files(assignment: str, root: Path) -> None:
+    """nbgrader copies every other file of solutions/<assignment>/ into the release as it
+    is: refuse to publish one that shows a marker or a line of a solution or hidden test."""
+    notebook = layout.release_notebook(assignment, root)
+    secrets = cells.secret_lines(cells.read(layout.source_notebook(assignment, root)))
+    for path in sorted(p for p in notebook.parent.rglob("*") if p.is_file() and p != notebook):
+        try:
+            shown = cells.leaks(path.read_text(), secrets)
+        except UnicodeDecodeError:
+            shown = []  # binary data: no code to leak
+        if shown:
+            path.unlink()
+            raise RuntimeError(
+                f"{path.relative_to(root)} would show students {shown[0]!r}: it was removed "
+                f"from the release; take it out of {layout.SOURCE_DIR}/{assignment}/ or strip "
+                "the solution from it, then release again"
+            )
+        print(f"  released {path.relative_to(root)} (checked: no solution or hidden test)")

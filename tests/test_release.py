@@ -3,12 +3,13 @@
 import html as html_lib
 import re
 
-from course import cells, examples, layout
+import pytest
 
-LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "MARK SCHEME")
-SOLUTION = (cells.BEGIN_SOLUTION, cells.END_SOLUTION)
-HIDDEN = (cells.BEGIN_HIDDEN, cells.END_HIDDEN)
-TRIVIAL = 12  # shorter lines (`return x`, `else:`) can appear in a stub by coincidence
+from course import cells, examples, layout, release
+
+from . import fixture_course as fx
+
+SOLUTION, HIDDEN = cells.SOLUTION_REGION, cells.HIDDEN_REGION
 
 
 def test_release_is_in_sync(assignment, fresh_release):
@@ -30,27 +31,13 @@ def test_badge_opens_own_student_version(assignment):
 
 
 def secret_lines(assignment: str, regions=(SOLUTION, HIDDEN)) -> set[str]:
-    """Non-trivial lines of solution or hidden-test regions that appear nowhere else."""
-    nb = cells.read(layout.source_notebook(assignment))
-    secret, public = set(), set()
-    for cell in nb.cells:
-        outside = cell.source
-        for begin, end in regions:
-            secret |= {line.strip() for line in cells.region_lines(cell.source, begin, end)}
-            outside = cells.strip_lines(outside, begin, end, keep_inside=False)
-        public |= {line.strip() for line in outside.splitlines()}
-    return {line for line in secret - public if len(line) >= TRIVIAL}
-
-
-def shown_secrets(text: str, secrets: set[str]) -> list[str]:
-    markers = [marker for marker in LEAK_MARKERS if marker in text]
-    return markers + sorted(secrets & {line.strip() for line in text.splitlines()})
+    return cells.secret_lines(cells.read(layout.source_notebook(assignment)), regions)
 
 
 def test_student_version_leaks_nothing(assignment):
     student = cells.read(layout.release_notebook(assignment))
     text = "\n".join(cell.source for cell in student.cells)
-    shown = shown_secrets(text, secret_lines(assignment))
+    shown = cells.leaks(text, secret_lines(assignment))
     assert not shown, f"the student version of {assignment} shows: {shown[:3]}"
 
 
@@ -68,5 +55,18 @@ def test_feedback_leaks_nothing(demo_course):
         text = html_lib.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
         handed_in = course_dir / "submitted" / student / assignment / f"{assignment}.ipynb"
         own = {line.strip() for c in cells.read(handed_in).cells for line in c.source.splitlines()}
-        shown = shown_secrets(text, secret_lines(assignment, regions) - own)
+        shown = cells.leaks(text, secret_lines(assignment, regions) - own)
         assert not shown, f"{page} shows: {shown[:3]}"
+
+
+def test_release_audits_the_other_files(tmp_path):
+    """nbgrader copies other files of solutions/<assignment>/ into the release as they are."""
+    root = fx.make_course(tmp_path)
+    source = layout.source_notebook(fx.ASSIGNMENT, root).parent
+    (source / "data.csv").write_text("x,y\n1,2\n")
+    release.release(root, [fx.ASSIGNMENT])
+    assert (layout.release_notebook(fx.ASSIGNMENT, root).parent / "data.csv").is_file()
+    (source / "reference.py").write_text(fx.SOLUTIONS["ex2-norm"])  # a solution, verbatim
+    with pytest.raises(RuntimeError, match="reference.py would show students"):
+        release.release(root, [fx.ASSIGNMENT])
+    assert not (layout.release_notebook(fx.ASSIGNMENT, root).parent / "reference.py").exists()
