@@ -1,0 +1,1 @@
+"""`make test-seeds`: every solution notebook under several seeds (slow; not in `make test`)."""
