@@ -51,8 +51,8 @@ format: $(STAMP)  ## ruff format, and notebooks without outputs in one stable la
 	$(BIN)/ruff format course tests nbgrader_config.py
 	$(BIN)/python -m course format
 
-bench: $(STAMP)  ## time each solution notebook (median of 3); writes benchmarks/results/
-	$(BIN)/python -m course bench
+bench: $(STAMP)  ## measure the course against its references (ONLY="pinn grading" for some)
+	$(BIN)/python -m course bench $(if $(ONLY),--only $(ONLY))
 
 lock:  ## re-resolve constraints.txt from requirements.txt in a scratch environment
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     for command in (grade, run_demo):
         command.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     commands.add_parser("format", help="strip outputs and normalise solutions/ notebooks")
-    commands.add_parser("bench", help="time every solution notebook")
+    bench.add_arguments(commands.add_parser("bench", help="measure the course against its references"))
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "format":
             return notebook_format.format_all()
         if args.command == "bench":
-            return bench.bench()
+            return bench.bench(args.only)
     except (cells.NotebookError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
