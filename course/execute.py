@@ -20,6 +20,7 @@ def execute(path: Path, cwd: Path, timeout: int = 120, allow_errors: bool = Fals
         kernel_name="python3",
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no warning about local TCP
     )
     start = time.perf_counter()
     client.execute()

@@ -82,3 +82,11 @@ def test_one_gradebook_that_nbgrader_reads(serial_and_parallel):
     for student in CLASS:
         _, expected = hostile.GRADED[student]
         assert submissions[student]["score"] == expected, student
+
+
+def test_grading_again_gives_the_same_grades(serial_and_parallel):
+    serial, _ = serial_and_parallel
+    before = grades_csv(serial), cell_grades(serial)
+    with contextlib.redirect_stdout(io.StringIO()):
+        grading.grade(serial, workers=2)
+    assert (grades_csv(serial), cell_grades(serial)) == before
