@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     for command in (grade, run_demo):
         command.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     commands.add_parser("format", help="strip outputs and normalise solutions/ notebooks")
-    bench.add_arguments(commands.add_parser("bench", help="measure the course against its references"))
+    bench.add_arguments(commands.add_parser("bench", help="measure the course and its references"))
     args = parser.parse_args(argv)
     try:
         if args.command == "release":

@@ -15,7 +15,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from . import intake, layout, parallel, release, report
-from .nbgrader_api import NbGrader, failure
+from .nbgrader_api import NbGrader
 
 GRADES_CSV = "grades.csv"
 ROSTER_CSV = "roster.csv"  # optional: an `id` column, optionally first_name, last_name, email
@@ -45,7 +45,6 @@ def grade(root: Path, release_first: bool = True, workers: int = 1) -> int:
     done = list(parallel.autograde_all(root, jobs, workers))
     notes = grading_notes(intakes, done)
     export_grades(root, notes)
-    problems += write_feedback(NbGrader(root), sorted({job.assignment for job in jobs}))
     report.print_scores(root, notes)
     report.print_summary(root, intakes, done)
     print(f"\nGrades:     {root / GRADES_CSV} (the '{NOTE}' column says why, where needed)")
@@ -148,12 +147,3 @@ def export_grades(root: Path, notes: dict) -> None:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-
-
-def write_feedback(nbgrader: NbGrader, assignments: list[str]) -> list[str]:
-    problems = []
-    for assignment in assignments:
-        result = nbgrader.generate_feedback(assignment)
-        if not result["success"]:
-            problems.append(f"feedback/{assignment}: {failure(result)}")
-    return problems

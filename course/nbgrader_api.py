@@ -51,8 +51,8 @@ class NbGrader:
         self.config.Execute.timeout = cell_timeout(assignment, self.root)
         return self.api.autograde(assignment, student, force=True, create=True)
 
-    def generate_feedback(self, assignment: str) -> dict:
-        return self.api.generate_feedback(assignment, force=True)
+    def generate_feedback(self, assignment: str, student: str) -> dict:
+        return self.api.generate_feedback(assignment, student, force=True)
 
 
 def memory_limit(gib: float) -> list[str]:

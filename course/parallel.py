@@ -1,4 +1,5 @@
-"""Autograde many submissions: one after another, or with N worker processes.
+"""Autograde many submissions (and write their feedback): one after another, or with N
+worker processes.
 
 Each worker is a process with its own nbgrader (its own kernels); they share the course
 directory and its one gradebook, which nbgrader opens only briefly per submission, so
@@ -7,6 +8,7 @@ readers never wait for a writer). Results come back as they finish, with progres
 """
 
 import multiprocessing
+import os
 import sqlite3
 import sys
 import time
@@ -34,15 +36,20 @@ class Done:
 _nbgrader: NbGrader | None = None  # one per worker process
 
 
-def _start_worker(root: Path) -> None:
+def _start_worker(root: Path, threads: int | None = None) -> None:
     global _nbgrader
     _nbgrader = NbGrader(root)
+    if threads:  # kernels inherit it: N kernels on N cores, not N x cores threads
+        os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
 def _autograde(job: Job) -> Done:
+    """Autograde one submission, then write its feedback."""
     start = time.perf_counter()
     try:
         result = _nbgrader.autograde(job.assignment, job.student)
+        if result["success"]:
+            result = _nbgrader.generate_feedback(job.assignment, job.student)
         error = None if result["success"] else failure(result)
     except Exception as err:  # a worker must report, never take the run down
         error = f"{type(err).__name__}: {err}"
@@ -69,7 +76,8 @@ def autograde_all(root: Path, jobs: list[Job], workers: int = 1) -> Iterator[Don
         return
     use_wal(NbGrader(root).db_url)
     context = multiprocessing.get_context("spawn")  # no forked kernels or database handles
-    with ProcessPoolExecutor(workers, context, _start_worker, (root,)) as pool:
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, context, _start_worker, (root, threads)) as pool:
         for future in as_completed([pool.submit(_autograde, job) for job in jobs]):
             done = future.result()
             progress.update(done)
