@@ -1,11 +1,26 @@
-"""The bundled example class: submissions made from the solutions and examples/mistakes/."""
+"""The bundled example class: submissions made from the solutions and examples/.
+
+examples/mistakes/<assignment>.py and examples/alternatives/<assignment>.py hold blocks,
+each a complete answer for one solution cell:
+
+    # %% <solution grade_id> <slug>
+    # Diagnosis: <words the failing test's message must contain>   (mistakes only)
+    <the answer>
+
+The first mistake block of each grade_id is the exercise's typical mistake, made by the
+demo's odd/even students. Every block is graded by tests/test_diagnostics.py: a mistake
+loses exactly its exercise's points and its test names it; an alternative gets full marks.
+"""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import cells, layout
 
-MISTAKE_HEADER = re.compile(r"^# %% (\S+)\s*$", re.M)
+HEADER = re.compile(r"^# %% (\S+)(?:[ \t]+(\S+))?[ \t]*$", re.M)
+DIAGNOSIS = re.compile(r"^# Diagnosis:(.*)$", re.M)
+MISTAKES, ALTERNATIVES = "mistakes", "alternatives"
 
 # The example class. Each typical mistake is made by one of two students (odd- or
 # even-numbered exercises), so the neighbouring exercises are right and a test cell that
@@ -16,14 +31,62 @@ ABSENT = "student-absent"  # on the roster, hands in nothing: must still appear 
 ROSTER = [PERFECT, BLANK, MISTAKES_ODD, MISTAKES_EVEN, ABSENT]
 
 
-def mistakes(assignment: str) -> dict[str, str]:
-    """Solution grade_id -> a plausible wrong answer, from examples/mistakes/<assignment>.py."""
-    path = layout.EXAMPLES_DIR / "mistakes" / f"{assignment}.py"
+@dataclass(frozen=True)
+class Block:
+    """One answer of examples/<kind>/<assignment>.py for the solution cell grade_id."""
+
+    grade_id: str
+    slug: str | None  # None in a block written before slugs were required
+    diagnosis: str | None  # what the failing test must say; None for alternatives
+    answer: str  # the cell as the student types it (the Diagnosis line removed)
+    line: int  # of the header, for messages
+
+
+def blocks_path(assignment: str, kind: str = MISTAKES) -> Path:
+    return layout.EXAMPLES_DIR / kind / f"{assignment}.py"
+
+
+def blocks(assignment: str, kind: str = MISTAKES) -> list[Block]:
+    """The blocks of examples/<kind>/<assignment>.py in file order (none if no file)."""
+    path = blocks_path(assignment, kind)
     if not path.is_file():
-        return {}
-    parts = MISTAKE_HEADER.split(path.read_text())
-    # parts = [preamble, id1, body1, id2, body2, ...]
-    return {gid: body.strip() + "\n" for gid, body in zip(parts[1::2], parts[2::2], strict=True)}
+        return []
+    text = path.read_text()
+    headers = list(HEADER.finditer(text))
+    found = []
+    for header, following in zip(headers, headers[1:] + [None], strict=True):
+        body = text[header.end() : following.start() if following else len(text)]
+        diagnosis = DIAGNOSIS.search(body)
+        if diagnosis:
+            body = body[: diagnosis.start()] + body[diagnosis.end() :]
+        found.append(
+            Block(
+                grade_id=header[1],
+                slug=header[2],
+                diagnosis=" ".join(diagnosis[1].split()) if diagnosis else None,
+                answer=body.strip("\n") + "\n",
+                line=text.count("\n", 0, header.start()) + 1,
+            )
+        )
+    return found
+
+
+def rounds(assignment: str, kind: str = MISTAKES) -> list[dict[str, Block]]:
+    """Round k: grade_id -> the k-th block of that solution cell (where it has one)."""
+    found: list[dict[str, Block]] = []
+    count: dict[str, int] = {}
+    for block in blocks(assignment, kind):
+        k = count[block.grade_id] = count.get(block.grade_id, 0) + 1
+        if k > len(found):
+            found.append({})
+        found[k - 1][block.grade_id] = block
+    return found
+
+
+def mistakes(assignment: str) -> dict[str, str]:
+    """Solution grade_id -> its typical wrong answer (the first block of that grade_id)."""
+    first = rounds(assignment, MISTAKES)
+    return {gid: block.answer for gid, block in first[0].items()} if first else {}
 
 
 def answer_key(assignment: str, root: Path) -> dict[str, str]:
@@ -69,10 +132,34 @@ def submissions(assignment: str, root: Path) -> dict[str, object]:
     }
 
 
+def submit(root: Path, student: str, assignment: str, nb) -> None:
+    cells.write(nb, root / layout.SUBMITTED_DIR / student / assignment / f"{assignment}.ipynb")
+
+
 def write_submissions(root: Path, assignments: list[str]) -> None:
     """Put the example class under root/submitted/<student>/<assignment>/<assignment>.ipynb."""
     for assignment in assignments:
         for student, nb in submissions(assignment, root).items():
-            path = root / layout.SUBMITTED_DIR / student / assignment / f"{assignment}.ipynb"
-            cells.write(nb, path)
+            submit(root, student, assignment, nb)
     (root / "roster.csv").write_text("id\n" + "\n".join(ROSTER) + "\n")
+
+
+def round_student(kind: str, k: int) -> str:
+    """The student of the diagnostics class who makes round k (1, 2, ...) of `kind`."""
+    return f"diagnose-{kind}-{k}"
+
+
+def write_round_submissions(root: Path, assignments: list[str]) -> dict[tuple, dict]:
+    """The diagnostics class: per assignment, one student per round of mistakes and of
+    alternatives, every other answer the instructor's. Returns (student, assignment) ->
+    {grade_id: Block} of the blocks that student's submission holds."""
+    made = {}
+    for assignment in assignments:
+        key = answer_key(assignment, root)
+        for kind in (MISTAKES, ALTERNATIVES):
+            for k, chosen in enumerate(rounds(assignment, kind), 1):
+                answers = key | {gid: block.answer for gid, block in chosen.items()}
+                student = round_student(kind, k)
+                submit(root, student, assignment, answered(assignment, root, answers))
+                made[student, assignment] = chosen
+    return made
