@@ -6,6 +6,7 @@ the student version notebooks/01-tensors/01-tensors.ipynb. `make demo` grades in
 of this layout under build/demo with the same configuration.
 """
 
+from course import feedback
 from course.layout import COURSE_ID, RELEASE_DIR, SOURCE_DIR, cell_timeout
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -46,10 +47,14 @@ c.Autograde.autograde_preprocessors = [
     f"{P}.CheckCellMetadata",
 ]
 
-# Feedback goes back to students: it must not show the hidden tests, neither their
-# source nor the traceback lines that quote it.
+# Feedback goes back to students (course/feedback.py): a summary naming each exercise and
+# what failed, visible failures with their tracebacks, no hidden test's source, and math
+# as MathML (no MathJax from a CDN: the page works offline).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.preprocessors.RedactHiddenTests",
+    "course.feedback.RedactHiddenTests",
+    "course.feedback.RenderMath",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.HTMLExporter.template_file = feedback.TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = [str(feedback.TEMPLATES), *feedback.nbgrader_templates()]

@@ -3,7 +3,7 @@
 Autograde: tests run against the real comparison functions (GuardTests), a dead kernel
 costs only the cells it did not run (ExecuteSurvivingCrashes), a warning on stderr costs
 nothing (StderrIsNotFailure), and huge outputs are cut (LimitOutputSize).
-Feedback: students see their scores, never the hidden tests (RedactHiddenTests).
+Feedback: course.feedback.
 """
 
 import ast
@@ -144,29 +144,3 @@ class LimitOutputSize(NbGraderPreprocessor):
 
 def is_error(output) -> bool:
     return output.output_type == "error"
-
-
-class RedactHiddenTests(NbGraderPreprocessor):
-    """Feedback: drop hidden-test regions from test cells, the tracebacks that would quote
-    them, and the autograder's guard cells.
-
-    An error keeps its type and message (written for the student); the traceback lines,
-    which show the source around the failing line, are replaced by a one-line note.
-    """
-
-    def preprocess(self, nb, resources):
-        nb.cells = [cell for cell in nb.cells if not is_guard(cell)]
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or cells.BEGIN_HIDDEN not in cell.source:
-            return cell, resources
-        hidden = cells.BEGIN_HIDDEN, cells.END_HIDDEN
-        cell.source = cells.strip_lines(cell.source, *hidden, keep_inside=False)
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                output.traceback = [
-                    f"{output.ename}: {output.evalue}",
-                    "(a hidden test failed; its source is not shown)",
-                ]
-        return cell, resources
