@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from . import cells, layout
+from . import cells, colab_guard, layout
 from .nbgrader_api import NbGrader, failure
 
 COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
@@ -31,6 +31,8 @@ def release(root: Path = layout.ROOT, assignments: list[str] | None = None) -> N
     for assignment in assignments or layout.assignments(root):
         if stamp_badge(assignment, root):
             print(f"  {assignment}: Colab badge now points at {layout.colab_url(assignment)}")
+        if colab_guard.stamp(assignment, root):
+            print(f"  {assignment}: Colab guard written from course/colab_guard.py")
         result = nbgrader.generate_assignment(assignment)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not release {assignment}: {failure(result)}")
