@@ -5,7 +5,7 @@ import re
 
 import nbformat
 
-from course import cells, examples, layout, preprocessors
+from course import cells, colab_guard, examples, layout, preprocessors
 
 MIN_EXERCISES = 5
 
@@ -105,3 +105,14 @@ def test_committed_notebooks_are_clean(assignment):
             assert cell.get("execution_count") is None, f"{path.name}: run make format"
             assert cell.get("id") == cells.grade_id(cell), f"{path.name}: unstable cell ids"
         assert path.read_text() == nbformat.writes(nb) + "\n", f"{path.name}: run make format"
+
+
+def test_colab_guard_then_setup_and_only_the_guard_installs(assignment):
+    """CONTRIBUTING.md, "The setup cell": the guard, then setup; no other cell installs."""
+    code = [c for c in source(assignment).cells if c.cell_type == "code"]
+    assert [cells.grade_id(c) for c in code[:2]] == [colab_guard.GRADE_ID, "setup"], (
+        f"{assignment}: the first code cells must be the Colab guard and setup: make release"
+    )
+    installs = re.compile(r"^\s*[%!]\s*pip\b|pip install|google\.colab", re.M)
+    for cell in code[1:]:
+        assert not installs.search(cell.source), f"{cells.grade_id(cell)}: installs or checks Colab"
