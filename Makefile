@@ -10,7 +10,7 @@ export PYTHONUNBUFFERED := 1
 JOBS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup release demo grade test test-gpu test-seeds lint format bench lock clean
+.PHONY: help setup release demo grade test test-gpu test-seeds test-compat lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 12
@@ -42,6 +42,9 @@ test-gpu: $(STAMP)  ## the same suite, insisting on a CUDA device
 
 test-seeds: $(STAMP)  ## every solution notebook under seeds 1-5 (or COURSE_SEEDS); slow, not in make test
 	COURSE_SEEDS="$${COURSE_SEEDS:-1 2 3 4 5}" $(BIN)/python -m pytest -v tests/seeds
+
+test-compat: $(STAMP)  ## notebooks on Colab's torch and on the newest (venvs in build/compat); slow, not in make test
+	$(BIN)/python compat/run.py $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)  ## ruff on the tooling, the tests and the solution notebooks
 	$(BIN)/ruff check course tests solutions nbgrader_config.py
