@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ goes first on PATH.
 export PATH := $(BIN):$(PATH)
 export PYTHONUNBUFFERED := 1
-# Submissions autograded at once by `make grade` / `make demo` (one worker process each).
-JOBS ?= 1
+# Submissions autograded at once by `make grade` / `make demo` (one worker process each):
+# by default one per core.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup release demo grade test test-gpu test-seeds test-compat lint format bench lock clean
+.PHONY: help setup release demo grade export collect feedback-bundle feedback-screenshot test test-gpu test-seeds test-compat lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 12
@@ -25,14 +26,29 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@touch $@
 	@echo "Environment ready: $(VENV)"
 
-release: $(STAMP)  ## regenerate notebooks/ (student versions) from solutions/ with nbgrader
-	$(BIN)/python -m course release
+release: $(STAMP)  ## regenerate notebooks/ from solutions/ (RESET=<assignment> drops its grades first)
+	$(BIN)/python -m course release $(if $(RESET),--reset $(RESET))
 
 demo: $(STAMP)  ## the whole pipeline on the bundled example class, in build/demo
 	$(BIN)/python -m course demo --jobs $(JOBS)
 
-grade: $(STAMP)  ## autograde submitted/ (JOBS=N at once), export grades.csv, feedback/
-	$(BIN)/python -m course grade --jobs $(JOBS)
+grade: $(STAMP)  ## autograde what changed in submitted/ (STUDENT=, ASSIGNMENT=, FORCE=1, JOBS=N)
+	$(BIN)/python -m course grade --jobs $(JOBS) $(if $(STUDENT),--student "$(STUDENT)") \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(FORCE),--force)
+
+export: $(STAMP)  ## grades.csv etc. from the gradebook (LMS=canvas|moodle: its import file)
+	$(BIN)/python -m course export $(if $(LMS),--lms $(LMS))
+
+collect: $(STAMP)  ## an LMS download into submitted/: ZIP=<file> [LMS=canvas|moodle] [ASSIGNMENT=]
+	$(BIN)/python -m course collect "$(ZIP)" --lms $(or $(LMS),canvas) \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
+
+feedback-bundle: $(STAMP)  ## one zip of feedback per student, and mail-merge.csv
+	$(BIN)/python -m course.lms bundle
+
+feedback-screenshot: $(STAMP)  ## feedback of a tiny class in headless Chromium: tests/artefacts/
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	$(BIN)/python -m tests.feedback_screenshot
 
 test: $(STAMP)  ## the full test suite: notebooks, release, structure, grading
 	$(BIN)/python -m pytest

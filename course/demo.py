@@ -11,13 +11,17 @@ from pathlib import Path
 from . import examples, grading, layout, release
 
 
-def demo(course_dir: Path, workers: int = 1) -> int:
+def demo(course_dir: Path, workers: int = 1, assignments: list[str] | None = None) -> int:
     course_dir = course_dir.resolve()
     if course_dir == layout.ROOT:
         raise SystemExit("The demo needs a directory of its own, not the repository root.")
+    if unknown := sorted(set(assignments or []) - set(layout.assignments())):
+        raise SystemExit(f"No such assignment: {', '.join(unknown)}")
+    assignments = assignments or layout.assignments()
     shutil.rmtree(course_dir, ignore_errors=True)
-    shutil.copytree(layout.ROOT / layout.SOURCE_DIR, course_dir / layout.SOURCE_DIR)
-    assignments = layout.assignments(course_dir)
+    for name in assignments:
+        source = layout.ROOT / layout.SOURCE_DIR / name
+        shutil.copytree(source, course_dir / layout.SOURCE_DIR / name)
     print(f"Demo course in {course_dir}: {len(assignments)} assignment(s)")
     release.release(course_dir, assignments)
     examples.write_submissions(course_dir, assignments)

@@ -1,66 +1,84 @@
-"""`make grade`: take in submitted/, autograde, export grades, write feedback.
+"""`make grade`: take in submitted/, autograde what changed, export grades, write feedback.
 
-Intake (course.intake) reads the originals in submitted/ and writes what nbgrader grades
-to intake/, repairing what it can and reporting the rest in intake-report.txt. Each
-submission is autograded on its own (`workers` at a time), so one broken notebook cannot
-stop the others. Every student on the roster gets a row per assignment in grades.csv,
-with a note saying why where the score is not simply the autograder's. The exit status
-is 1 only when something could not be graded.
+The roster is read first (course.roster): a roster that cannot be used stops the run
+before anything is graded. Changed assignments are released again. Intake
+(course.intake) reads the originals in submitted/ and writes what nbgrader grades to
+intake/. A submission is autograded only when what it would be graded from changed since
+it was last graded (course.state), unless asked for by name or FORCE; `workers` at a time,
+each on its own, so one broken notebook cannot stop the others. Ctrl-C stops the run
+within seconds; what was not finished is graded by the next run. Every student gets a row
+per assignment in grades.csv, with a note saying why where the score is not simply the
+autograder's. The exit status is 1 when something could not be graded, 130 if interrupted.
 """
 
-import csv
-import itertools
 from pathlib import Path
 
-from nbgrader.api import MissingEntry
-
-from . import intake, layout, parallel, release, report
+from . import intake, interrupts, layout, parallel, release, roster, state
+from .export import GRADES_CSV, export
 from .nbgrader_api import NbGrader
+from .roster import ROSTER_CSV
 
-GRADES_CSV = "grades.csv"
-ROSTER_CSV = "roster.csv"  # optional: an `id` column, optionally first_name, last_name, email
-NOTE = "note"  # the column grades.csv adds to nbgrader's
-COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name"]
-COLUMNS += ["email", "raw_score", "late_submission_penalty", "score", "max_score", NOTE]
+__all__ = ["GRADES_CSV", "ROSTER_CSV", "export", "grade", "gradebook"]
 
 
-def grade(root: Path, release_first: bool = True, workers: int = 1) -> int:
+def grade(
+    root: Path,
+    release_first: bool = True,
+    workers: int = 1,
+    students: list[str] | None = None,
+    assignments: list[str] | None = None,
+    force: bool = False,
+) -> int:
     """Grade the course directory `root`; print scores and problems; return the exit status.
 
-    The assignments are released first (unless the caller just did) so that the gradebook
-    knows them and their hidden tests.
-    """
-    if why := not_ready(root):
+    `students` / `assignments` narrow the run to those submissions, which are then graded
+    again even if unchanged; `force` grades everything again."""
+    if why := not_ready(root, assignments):
         print(why)
         return 1
+    class_list = roster.read(root)
+    if class_list.problems:
+        print("The roster cannot be used, so nothing was graded:")
+        print("\n".join(f"  {line}" for line in class_list.problems))
+        return 1
+    records = state.State(root)
     known = layout.assignments(root)
-    if release_first:
-        print(f"Releasing {len(known)} assignment(s) into the gradebook ...")
-        release.release(root, known)
-    intakes, other = intake.take_in(root, known)
+    if release_first and (count := release.release_changed(root, known, records)):
+        print(f"Released {count} changed assignment(s) into the gradebook")
+    folders = submitted_folders(root)
+    ids, roster_notes = roster.match_folders(class_list, folders)
+    for line in class_list.warnings + roster_notes:
+        print(f"roster: {line}")
+    intakes, other = intake.take_in(root, known, ids)
     intake_report = intake.write_report(root, intakes, other)
-    problems = add_students(root, students(root))
-    jobs = [parallel.Job(it.student, it.assignment) for it in intakes if it.notebook]
-    print(f"Autograding {len(jobs)} submission(s), {workers} at a time ...")
-    done = list(parallel.autograde_all(root, jobs, workers))
-    notes = grading_notes(intakes, done)
-    export_grades(root, notes)
-    report.print_scores(root, notes)
-    report.print_summary(root, intakes, done)
-    print(f"\nGrades:     {root / GRADES_CSV} (the '{NOTE}' column says why, where needed)")
+    add_students(root, class_list, intakes)
+    wanted = [it for it in intakes if chosen(it, students, assignments)]
+    jobs = plan(root, wanted, records, force or bool(students or assignments))
+    forget_missing(root, intakes, records, students, assignments)
+    unchanged = sum(1 for it in wanted if it.notebook) - len(jobs)
+    print(f"Autograding {len(jobs)} submission(s), {workers} at a time ({unchanged} unchanged)")
+    finished = 0
+    try:
+        with interrupts.interruptible():
+            for done in parallel.autograde_all(root, jobs, workers):
+                records.put(done.job.student, done.job.assignment, finished_record(done, records))
+                finished += 1
+    except KeyboardInterrupt:
+        export(root, quiet=True)
+        print(f"\ninterrupted: {finished} of {len(jobs)} graded; run make grade again to finish")
+        return 130
+    status = export(root)
     print(f"Intake:     {intake_report} (repairs, problems, suspicious code, per student)")
     print(f"Feedback:   {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
     print(f"Autograded: {root / 'autograded'}   Gradebook: {NbGrader(root).db_url}")
-    problems += [f"{where}: {note}" for where, note in notes.items() if "not graded" in note]
-    problems += other
-    if problems:
-        print(f"\n{len(problems)} problem(s); everything else was graded:")
-        print("\n".join(f"  {line}" for line in problems))
-        return 1
-    return 0
+    if other:
+        print(f"\n{len(other)} folder(s) or file(s) in {layout.SUBMITTED_DIR}/ not taken in:")
+        print("\n".join(f"  {line}" for line in other))
+        status = 1
+    return status
 
 
-def not_ready(root: Path) -> str | None:
+def not_ready(root: Path, assignments: list[str] | None = None) -> str | None:
     """Why `root` cannot be graded, with what to do; None when it can."""
     if not (root / layout.SOURCE_DIR).is_dir():
         return f"Not a course directory: {root} has no {layout.SOURCE_DIR}/ folder."
@@ -70,13 +88,24 @@ def not_ready(root: Path) -> str | None:
             "Put each submission at submitted/<student>/<assignment>/<assignment>.ipynb "
             "(nbgrader's layout) and run `make grade` again."
         )
+    unknown = sorted(set(assignments or []) - set(layout.assignments(root)))
+    if unknown:
+        names = ", ".join(layout.assignments(root))
+        return f"No such assignment: {', '.join(unknown)} (the assignments are {names})"
     return None
 
 
-def students(root: Path) -> set[str]:
-    """Every student with a folder in submitted/, even if nothing in it could be graded."""
-    folders = (root / layout.SUBMITTED_DIR).iterdir()
-    return {f.name for f in folders if not intake.unusable(f, root, "a student's folder")}
+def submitted_folders(root: Path) -> list[str]:
+    """Names of the usable student folders in submitted/."""
+    submitted = root / layout.SUBMITTED_DIR
+    return [f.name for f in submitted.iterdir() if not intake.unusable(f, root, "a folder")]
+
+
+def chosen(it: intake.Intake, students: list[str] | None, assignments: list[str] | None):
+    wanted = {roster.canonical(s) for s in students or []}
+    return (not students or roster.canonical(it.student) in wanted) and (
+        not assignments or it.assignment in assignments
+    )
 
 
 def gradebook(root: Path):
@@ -84,66 +113,95 @@ def gradebook(root: Path):
     return NbGrader(root).gradebook()
 
 
-def add_students(root: Path, students: set[str]) -> list[str]:
-    """Put the roster (roster.csv, if present) and every submitting student in the gradebook."""
-    roster, problems = [], []
-    if (root / ROSTER_CSV).is_file():
-        with open(root / ROSTER_CSV, newline="") as f:
-            roster = list(csv.DictReader(f))
-        if roster and "id" not in roster[0]:
-            problems.append(f"{ROSTER_CSV}: needs a header line with an 'id' column")
-            roster = []
+def add_students(root: Path, class_list: roster.Roster, intakes: list) -> None:
+    """Put the roster's students and every submitting student in the gradebook."""
     with gradebook(root) as gb:
-        for row in (row for row in roster if (row["id"] or "").strip()):
-            details = {k: row[k] for k in ("first_name", "last_name", "email") if row.get(k)}
-            gb.update_or_create_student(row["id"].strip(), **details)
-        for student in sorted(students):
+        for s in class_list.students.values():
+            details = {"first_name": s.first_name, "last_name": s.last_name, "email": s.email}
+            gb.update_or_create_student(s.id, **{k: v for k, v in details.items() if v})
+        for student in sorted({it.student for it in intakes} - set(class_list.students)):
             gb.update_or_create_student(student)
-    return problems
 
 
-def grading_notes(intakes: list[intake.Intake], done: list[parallel.Done]) -> dict:
-    """'student/assignment' -> why its score needs a word: not graded, or graded after
-    repairs or with something for the instructor to check."""
-    failed = {(d.job.student, d.job.assignment): d.error for d in done if d.error}
-    notes = {}
+def plan(root: Path, intakes: list, records: state.State, force: bool) -> list[parallel.Job]:
+    """The submissions to autograde: new, changed, unfinished, or all (`force`). Each is
+    marked pending, and its old feedback removed, before any grading starts; submissions
+    that cannot be graded get their record here."""
+    settings = state.settings_fingerprint(root)
+    sources = {a: state.source_fingerprint(root, a) for a in {it.assignment for it in intakes}}
+    jobs = []
     for it in intakes:
-        key, where = (it.student, it.assignment), f"{it.student}/{it.assignment}"
+        old = records.get(it.student, it.assignment)
         if not it.notebook:
-            why = "; ".join(it.problems)
-            notes[where] = why if "not graded" in why else f"not graded: {why}"
-        elif key in failed:
-            notes[where] = f"not graded: nbgrader failed ({failed[key]})"
-        elif it.problems or it.suspicious:
-            notes[where] = "graded; check by hand: " + "; ".join(it.problems + it.suspicious)
-        elif it.repairs:
-            notes[where] = f"graded after {len(it.repairs)} repair(s): see {intake.REPORT}"
-    return notes
+            records.put(it.student, it.assignment, ungradable_record(it))
+            continue
+        fingerprint = state.fingerprint(it.notebook.parent, sources[it.assignment], settings)
+        done = old and old.fingerprint == fingerprint and old.status in (state.GRADED, state.FAILED)
+        if done and not force:
+            continue
+        record = state.Record(fingerprint, state.PENDING, **intake_notes(it))
+        record.note = "not graded: its grading did not finish; run make grade again"
+        records.records[state.key(it.student, it.assignment)] = record
+        remove_feedback(root, it.student, it.assignment)
+        jobs.append(parallel.Job(it.student, it.assignment))
+    records.save()
+    return jobs
 
 
-def export_grades(root: Path, notes: dict) -> None:
-    """grades.csv: a row per student in the gradebook and assignment, zero where nothing
-    was graded, in the columns of nbgrader's CSV export plus a note (properly quoted, so
-    that a comma in a name cannot shift a column)."""
-    rows = []
-    with gradebook(root) as gb:
-        for assignment, student in itertools.product(gb.assignments, gb.students):
-            row = {"assignment": assignment.name, "duedate": assignment.duedate or ""}
-            row |= {"timestamp": "", "student_id": student.id}
-            row |= {k: getattr(student, k) or "" for k in ("last_name", "first_name", "email")}
-            try:
-                sub = gb.find_submission(assignment.name, student.id)
-                penalty = sub.late_submission_penalty
-                row |= {"timestamp": sub.timestamp or "", "raw_score": sub.score}
-                row |= {"late_submission_penalty": penalty, "score": max(0.0, sub.score - penalty)}
-                note = ""
-            except MissingEntry:
-                row |= {"raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
-                note = "not submitted"
-            row["max_score"] = assignment.max_score
-            row[NOTE] = notes.get(f"{student.id}/{assignment.name}", note)
-            rows.append(row)
-    with open(root / GRADES_CSV, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+def intake_notes(it: intake.Intake) -> dict:
+    """What intake found that the instructor should know, as fields of a Record."""
+    if it.problems or it.suspicious:
+        note = "graded; check by hand: " + "; ".join(it.problems + it.suspicious)
+        return {"note": note, "check": True, "repaired": bool(it.repairs)}
+    if it.repairs:
+        return {"note": f"graded after {len(it.repairs)} repair(s): see {intake.REPORT}"} | {
+            "repaired": True
+        }
+    return {}
+
+
+def ungradable_record(it: intake.Intake) -> state.Record:
+    why = "; ".join(it.problems)
+    note = why if "not graded" in why else f"not graded: {why}"
+    return state.Record("", state.UNGRADABLE, note=note, check=True, graded_at=state.now())
+
+
+def finished_record(done: parallel.Done, records: state.State) -> state.Record:
+    """The record of a submission whose grading just ended."""
+    record = records.get(done.job.student, done.job.assignment)
+    record.seconds, record.graded_at = round(done.seconds, 1), state.now()
+    record.scores, record.manual_before = done.scores, done.manual_before
+    if done.error:
+        record.status, record.check, record.log = state.FAILED, True, done.log
+        record.note = f"not graded: nbgrader failed ({done.error}); its log: {done.log}"
+        return record
+    record.status = state.GRADED
+    record.note = record.note if record.note.startswith("graded") else ""
+    if done.retried:
+        record.note = "; ".join(filter(None, [record.note, f"graded on a retry ({done.retried})"]))
+    return record
+
+
+def forget_missing(root: Path, intakes: list, records: state.State, students, assignments):
+    """Mark records whose submission is no longer in submitted/ (not within a narrowed run)."""
+    present = {state.key(it.student, it.assignment) for it in intakes}
+    for where, record in records.records.items():
+        student, assignment = where.split("/", 1)
+        if where in present or record.status == state.GONE:
+            continue
+        if students or assignments:
+            if not chosen(intake.Intake(student, assignment), students, assignments):
+                continue
+        record.status, record.check = state.GONE, True
+        record.note = (
+            f"not exported: its folder in {layout.SUBMITTED_DIR}/ is gone (it was graded "
+            f"{record.graded_at or 'earlier'}); put it back and run make grade, or leave it at 0"
+        )
+        remove_feedback(root, student, assignment)
+    records.save()
+
+
+def remove_feedback(root: Path, student: str, assignment: str) -> None:
+    """No feedback from an earlier version of a submission may look current."""
+    for path in (root / "feedback" / student / assignment).glob("*.html"):
+        path.unlink()

@@ -50,8 +50,13 @@ class Unreadable(Exception):
 # Finding the submissions
 
 
-def take_in(root: Path, assignments: list[str]) -> tuple[list[Intake], list[str]]:
-    """Take in root/submitted/*/*; also return what belongs to no single submission."""
+def take_in(
+    root: Path, assignments: list[str], ids: dict[str, str | None] | None = None
+) -> tuple[list[Intake], list[str]]:
+    """Take in root/submitted/*/*; also return what belongs to no single submission.
+
+    `ids` maps a student folder's name to the student's id (None: not taken in, the caller
+    says why); by default each folder is taken in under its own name."""
     submitted, out = root / layout.SUBMITTED_DIR, root / INTAKE_DIR
     if out.is_dir() and not out.is_symlink():
         shutil.rmtree(out)  # rebuilt every time, so nothing stale is graded
@@ -66,6 +71,9 @@ def take_in(root: Path, assignments: list[str]) -> tuple[list[Intake], list[str]
         if why := unusable(student_dir, submitted, "a student's folder"):
             other.append(f"{relative(student_dir, root)}: {why}")
             continue
+        student = (ids or {}).get(student_dir.name, student_dir.name)
+        if student is None:
+            continue
         folders = {}
         for folder in sorted(f for f in student_dir.iterdir() if not f.name.startswith(".")):
             assignment = next((a for a in assignments if simplify(folder.name) == a), None)
@@ -77,7 +85,7 @@ def take_in(root: Path, assignments: list[str]) -> tuple[list[Intake], list[str]
             else:
                 folders.setdefault(assignment, []).append(folder)
         for assignment, found in folders.items():
-            intake = Intake(student_dir.name, assignment)
+            intake = Intake(student, assignment)
             intakes.append(take_in_one(root, intake, found, releases[assignment]))
     return intakes, other
 

@@ -6,6 +6,7 @@ process spends importing; notebooks still run in their own Jupyter kernels.
 
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -66,9 +67,23 @@ def memory_limit(gib: float) -> list[str]:
     return [f"--IPKernelApp.exec_lines={line}"]
 
 
+# Lines nbgrader logs around every failure that say nothing about its cause.
+GENERIC = re.compile(r"Please see the|There was an error processing|NbGraderException|^Traceback")
+RAISED = re.compile(r"^\s*(?:\[ERROR\]\s*)?([\w.]*(?:Error|Exception|Interrupt|Exit)):\s*(.+)$")
+
+
+def log_text(result: dict) -> str:
+    """Everything nbgrader said about an operation: its log, then any traceback."""
+    return "\n".join(part for part in (result.get("log"), result.get("error")) if part)
+
+
 def failure(result: dict) -> str:
-    """The most telling line of a failed nbgrader operation (its last error line)."""
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "ERROR" in line]
-    return (errors or lines or ["no output"])[-1]
+    """The most telling line of a failed nbgrader operation: the last exception raised
+    (its type and message) that is not nbgrader's generic "see the above traceback"."""
+    lines = [line.strip() for line in log_text(result).splitlines() if line.strip()]
+    raised = [RAISED.match(line) for line in lines]
+    causes = [
+        f"{m[1].rsplit('.', 1)[-1]}: {m[2]}" for m in raised if m and not GENERIC.search(m[0])
+    ]
+    errors = [line for line in lines if "ERROR" in line and not GENERIC.search(line)]
+    return (causes or errors or lines or ["nbgrader gave no reason"])[-1]
