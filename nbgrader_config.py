@@ -58,3 +58,16 @@ c.GenerateFeedback.preprocessors = [
 ]
 c.HTMLExporter.template_file = feedback.TEMPLATE_FILE
 c.HTMLExporter.extra_template_basedirs = [str(feedback.TEMPLATES), *feedback.nbgrader_templates()]
+
+# Late work (course/collect.py): due dates from grading.toml's [due] (stored on the
+# assignments before autograding), penalties from its [late-penalty].
+c.AssignLatePenalties.plugin_class = "course.collect.LatePenalty"
+
+# `make collect ZIP=... LMS=canvas|moodle` runs nbgrader's zip_collect: the zip goes to
+# downloaded/<assignment>/archive/, is extracted to .../extracted/, and our collector reads
+# the LMS's file names (nbgrader's own matches one regex against the absolute path, and
+# needs --force on every rerun: collecting again rewrites only what is newer).
+c.ZipCollectApp.downloaded_directory = "downloaded"
+c.ZipCollectApp.collector_plugin = "course.collect.LmsCollector"
+c.ZipCollectApp.force = True
+c.ExtractorPlugin.force = True
