@@ -1,7 +1,9 @@
-# Typical mistakes for 05-sparse-solves: one plausible wrong answer per exercise.
-# Each block replaces the whole solution cell named after "# %%".
+# Typical mistakes for 05-sparse-solves (issue 22): blocks "# %% <grade_id> <slug>", each
+# replacing one solution cell; "# Diagnosis:" gives the words its failing test must say.
+# The first block of each grade_id is the one `make demo` uses.
 
-# %% ex1-laplacian-2d
+# %% ex1-laplacian-2d wrong-kron-order
+# Diagnosis: Kronecker factors in the wrong order
 # The Kronecker factors in the wrong order: the operator for the column-major ordering
 # (k = j * Nx + i). Right on square grids with equal spacings, wrong on rectangles.
 def laplacian_2d(Nx, Ny, hx, hy):
@@ -10,7 +12,27 @@ def laplacian_2d(Nx, Ny, hx, hy):
     return to_csr(sparse_kron(Ty, sparse_eye(Nx)) + sparse_kron(sparse_eye(Ny), Tx))
 
 
-# %% ex2-conjugate-gradient
+# %% ex1-laplacian-2d spacings-swapped
+# Diagnosis: hx and hy swapped
+# The right Kronecker order, but each 1D matrix built with the other direction's spacing.
+def laplacian_2d(Nx, Ny, hx, hy):
+    """Five-point -Laplacian on an Nx x Ny interior grid, u_ij at k = i * Ny + j: CSR."""
+    Tx, Ty = poisson_1d(Nx, hy), poisson_1d(Ny, hx)
+    return to_csr(sparse_kron(Tx, sparse_eye(Ny)) + sparse_kron(sparse_eye(Nx), Ty))
+
+
+# %% ex1-laplacian-2d dense-kron
+# Diagnosis: a dense n x n intermediate
+# Right values through torch.kron of dense matrices: n^2 memory for 5n numbers.
+def laplacian_2d(Nx, Ny, hx, hy):
+    """Five-point -Laplacian on an Nx x Ny interior grid, u_ij at k = i * Ny + j: CSR."""
+    Tx, Ty = poisson_1d(Nx, hx).to_dense(), poisson_1d(Ny, hy).to_dense()
+    A = torch.kron(Tx, torch.eye(Ny, **f64)) + torch.kron(torch.eye(Nx, **f64), Ty)
+    return to_csr(A.to_sparse())
+
+
+# %% ex2-conjugate-gradient absolute-stopping-rule
+# Diagnosis: did you stop on the absolute residual
 # Stops on the absolute residual |r_k| <= rtol instead of |r_k| <= rtol |b|: right for a
 # right-hand side of norm about 1, wrong for one scaled by 1e-7 or 1e7.
 def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=None):
@@ -37,6 +59,94 @@ def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=Non
         p = z + (rz / rz_old) * p
     residuals = torch.stack(norms) / b_norm
     return x, iterations, residuals, bool(norms[-1] <= rtol)
+
+
+# %% ex2-conjugate-gradient stop-relative-to-r0
+# Diagnosis: the rule is relative to |b|
+# Stops when |r_k| <= rtol |r_0|: the same as the task's rule for x0 = 0, not for a good x0.
+def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=None):
+    """Preconditioned CG for SPD A, matvec(v) = A v: (x, iterations, residuals, converged)."""
+    max_iter = 10 * b.shape[0] if max_iter is None else max_iter
+    b_norm = torch.linalg.vector_norm(b)
+    if b_norm == 0:
+        return torch.zeros_like(b), 0, torch.zeros(1, dtype=b.dtype, device=b.device), True
+    x = torch.zeros_like(b) if x0 is None else x0.clone()
+    r = b.clone() if x0 is None else b - matvec(x)
+    r0_norm = torch.linalg.vector_norm(r)
+    residuals = [torch.linalg.vector_norm(r) / b_norm]
+    z = r if precond is None else precond(r)
+    p, rz = z.clone(), torch.dot(r, z)
+    iterations = 0
+    while residuals[-1] * b_norm > rtol * r0_norm and iterations < max_iter:
+        Ap = matvec(p)
+        alpha = rz / torch.dot(p, Ap)
+        x = x + alpha * p
+        r = r - alpha * Ap
+        residuals.append(torch.linalg.vector_norm(r) / b_norm)
+        iterations += 1
+        z = r if precond is None else precond(r)
+        rz, rz_old = torch.dot(r, z), rz
+        p = z + (rz / rz_old) * p
+    residuals = torch.stack(residuals)
+    return x, iterations, residuals, bool(residuals[-1] * b_norm <= rtol * r0_norm)
+
+
+# %% ex2-conjugate-gradient preconditioned-residual
+# Diagnosis: not the preconditioned |z_k|
+# Records (and stops on) |z_k| = |M^-1 r_k| instead of |r_k|: right without a preconditioner.
+def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=None):
+    """Preconditioned CG for SPD A, matvec(v) = A v: (x, iterations, residuals, converged)."""
+    max_iter = 10 * b.shape[0] if max_iter is None else max_iter
+    b_norm = torch.linalg.vector_norm(b)
+    if b_norm == 0:
+        return torch.zeros_like(b), 0, torch.zeros(1, dtype=b.dtype, device=b.device), True
+    x = torch.zeros_like(b) if x0 is None else x0.clone()
+    r = b.clone() if x0 is None else b - matvec(x)
+    residuals = [torch.linalg.vector_norm(r) / b_norm]
+    z = r if precond is None else precond(r)
+    p, rz = z.clone(), torch.dot(r, z)
+    iterations = 0
+    while residuals[-1] > rtol and iterations < max_iter:
+        Ap = matvec(p)
+        alpha = rz / torch.dot(p, Ap)
+        x = x + alpha * p
+        r = r - alpha * Ap
+        iterations += 1
+        z = r if precond is None else precond(r)
+        residuals.append(torch.linalg.vector_norm(z) / b_norm)
+        rz, rz_old = torch.dot(r, z), rz
+        p = z + (rz / rz_old) * p
+    residuals = torch.stack(residuals)
+    return x, iterations, residuals, bool(residuals[-1] <= rtol)
+
+
+# %% ex2-conjugate-gradient x0-modified
+# Diagnosis: x0 was modified in place
+# Starts from x0 itself and updates it in place: the caller's initial guess is overwritten.
+def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=None):
+    """Preconditioned CG for SPD A, matvec(v) = A v: (x, iterations, residuals, converged)."""
+    max_iter = 10 * b.shape[0] if max_iter is None else max_iter
+    b_norm = torch.linalg.vector_norm(b)
+    if b_norm == 0:
+        return torch.zeros_like(b), 0, torch.zeros(1, dtype=b.dtype, device=b.device), True
+    x = torch.zeros_like(b) if x0 is None else x0
+    r = b.clone() if x0 is None else b - matvec(x)
+    residuals = [torch.linalg.vector_norm(r) / b_norm]
+    z = r if precond is None else precond(r)
+    p, rz = z.clone(), torch.dot(r, z)
+    iterations = 0
+    while residuals[-1] > rtol and iterations < max_iter:
+        Ap = matvec(p)
+        alpha = rz / torch.dot(p, Ap)
+        x += alpha * p
+        r = r - alpha * Ap
+        residuals.append(torch.linalg.vector_norm(r) / b_norm)
+        iterations += 1
+        z = r if precond is None else precond(r)
+        rz, rz_old = torch.dot(r, z), rz
+        p = z + (rz / rz_old) * p
+    residuals = torch.stack(residuals)
+    return x, iterations, residuals, bool(residuals[-1] <= rtol)
 
 
 # %% ex3-spmv
