@@ -123,6 +123,9 @@ def check(name: str, spec: dict, assignments: list[str]) -> dict:
     cpu = "+cpu" in found["torch"]
     found["torch build"] = "CPU wheel index" if cpu else "PyPI's CUDA build, run on the CPU"
     print(f"[{name}] {found}")
+    # The guard, run as on Colab against this environment's versions, must install nothing.
+    guard = pytest(python, f"{name}-guard", "tests/test_colab_guard.py", "-k", "this_environment")
+    print(f"[{name}] Colab guard on these versions: {guard['result']}")
     notebooks = {}
     for a in assignments:
         solution = pytest(python, f"{name}-{a}", f"solutions/{a}")
@@ -141,7 +144,13 @@ def check(name: str, spec: dict, assignments: list[str]) -> dict:
         )
         for failure in solution["failures"] + student["failures"]:
             print(f"    {failure}")
-    return {"versions": found, "notebooks": notebooks}
+    seconds = sum(run["seconds"] for runs in notebooks.values() for run in runs.values())
+    return {
+        "versions": found,
+        "seconds": round(seconds, 1),
+        "colab guard": guard,
+        "notebooks": notebooks,
+    }
 
 
 def main() -> int:
@@ -162,8 +171,8 @@ def main() -> int:
     bad = [
         f"{name} {a}"
         for name, env in results.items()
-        for a, runs in env["notebooks"].items()
-        if any(run["result"] != "pass" for run in runs.values())
+        for a, runs in [*env["notebooks"].items(), ("colab guard", {"": env.get("colab guard")})]
+        if any(run and run["result"] != "pass" for run in runs.values())
     ]
     print(f"Results in {RESULTS.relative_to(ROOT)}; " + (f"FAILED: {bad}" if bad else "all pass"))
     return 1 if bad else 0
