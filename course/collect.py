@@ -29,10 +29,12 @@ from zoneinfo import ZoneInfo
 from nbgrader.apps import ZipCollectApp
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import FileNameCollectorPlugin, LateSubmissionPlugin
+from nbgrader.utils import parse_utc
 from traitlets import Unicode
 from traitlets.config.loader import PyFileConfigLoader
 
 from . import layout
+from .nbgrader_api import NbGrader
 
 REPORT = "collect-report.txt"
 DOWNLOADED_DIR = "downloaded"  # ZipCollectApp.downloaded_directory
@@ -131,10 +133,10 @@ class LmsCollector(FileNameCollectorPlugin):
             best = newest.get(candidate.student)
             if best is None or rank(candidate) > rank(best):
                 if best is not None:
-                    self.note("superseded", best, f"older than {name_in_zip(candidate)}")
+                    self.note("superseded", best, f"older than {candidate.entry}")
                 newest[candidate.student] = candidate
             else:
-                self.note("superseded", candidate, f"older than {name_in_zip(best)}")
+                self.note("superseded", candidate, f"older than {best.entry}")
         for candidate in newest.values():
             self.decide(root, candidate)
 
@@ -185,15 +187,9 @@ def rank(candidate: Candidate) -> tuple:
     return candidate.time, candidate.attempt
 
 
-def name_in_zip(candidate: Candidate) -> str:
-    return candidate.entry
-
-
 def read_timestamp(path: Path) -> datetime | None:
     if not path.is_file():
         return None
-    from nbgrader.utils import parse_utc
-
     return parse_utc(path.read_text().strip()).replace(tzinfo=UTC)
 
 
@@ -255,8 +251,6 @@ def write_report(root: Path, assignment: str, archive: Path, lines: list[str]) -
 def apply_due_dates(root: Path) -> list[str]:
     """Store grading.toml's [due] dates on the gradebook's assignments (before autograding:
     nbgrader computes lateness from them). Returns the assignments that got one."""
-    from .nbgrader_api import NbGrader
-
     due, zone = settings(root).get("due", {}), local_zone(root)
     dates = {a: d for a, d in due.items() if a != "timezone"}
     with NbGrader(root).gradebook() as gb:
