@@ -9,9 +9,11 @@ export PYTHONUNBUFFERED := 1
 # Submissions autograded at once by `make grade` / `make demo` (one worker process each):
 # by default one per core.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+# `make grade COURSE_DIR=<dir>` grades another course directory than the repository root.
+COURSE_DIR_ARG = $(if $(COURSE_DIR),--course-dir "$(COURSE_DIR)")
 
 .DEFAULT_GOAL := help
-.PHONY: help setup release demo grade export collect feedback-bundle feedback-screenshot test test-gpu test-seeds test-compat lint format bench lock clean
+.PHONY: test-postgres help setup release demo grade export collect feedback-bundle feedback-screenshot test test-gpu test-seeds test-load test-compat lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 12
@@ -33,11 +35,11 @@ demo: $(STAMP)  ## the whole pipeline on the bundled example class, in build/dem
 	$(BIN)/python -m course demo --jobs $(JOBS)
 
 grade: $(STAMP)  ## autograde what changed in submitted/ (STUDENT=, ASSIGNMENT=, FORCE=1, JOBS=N)
-	$(BIN)/python -m course grade --jobs $(JOBS) $(if $(STUDENT),--student "$(STUDENT)") \
-	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(FORCE),--force)
+	$(BIN)/python -m course grade --jobs $(JOBS) $(COURSE_DIR_ARG) $(if $(STUDENT),--student "$(STUDENT)") \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(FORCE),--force) $(if $(SHARE),--share $(SHARE))
 
 export: $(STAMP)  ## grades.csv etc. from the gradebook (LMS=canvas|moodle: its import file)
-	$(BIN)/python -m course export $(if $(LMS),--lms $(LMS))
+	$(BIN)/python -m course export $(COURSE_DIR_ARG) $(if $(LMS),--lms $(LMS))
 
 collect: $(STAMP)  ## an LMS download into submitted/: ZIP=<file> [LMS=canvas|moodle] [ASSIGNMENT=]
 	$(BIN)/python -m course collect "$(ZIP)" --lms $(or $(LMS),canvas) \
@@ -56,8 +58,19 @@ test: $(STAMP)  ## the full test suite: notebooks, release, structure, grading
 test-gpu: $(STAMP)  ## the same suite, insisting on a CUDA device
 	COURSE_REQUIRE_GPU=1 $(BIN)/python -m pytest
 
+test-postgres: $(STAMP)  ## two graders on one PostgreSQL gradebook vs SQLite (installs PostgreSQL as root)
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && { apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }; }; } || \
+	  echo "PostgreSQL could not be installed (not root?): the test will say it is skipped"
+	$(BIN)/pip install --quiet -r requirements-postgres.txt -c constraints.txt
+	COURSE_TEST_POSTGRES=1 $(BIN)/python -m pytest -v -ra tests/postgres
+
 test-seeds: $(STAMP)  ## every solution notebook under seeds 1-5 (or COURSE_SEEDS); slow, not in make test
 	COURSE_SEEDS="$${COURSE_SEEDS:-1 2 3 4 5}" $(BIN)/python -m pytest -v tests/seeds
+
+test-load: $(STAMP)  ## grading under 3 CPU burners per core, incl. the perfect class on all notebooks; slow, not in make test
+	COURSE_LOAD_TEST=1 $(BIN)/python -m pytest -v -s tests/test_load.py
 
 test-compat: $(STAMP)  ## notebooks on Colab's torch and on the newest (venvs in build/compat); slow, not in make test
 	$(BIN)/python compat/run.py $(if $(ONLY),--only $(ONLY))

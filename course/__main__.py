@@ -15,6 +15,14 @@ def names(text: str) -> list[str]:
     return [name for name in text.replace(",", " ").split() if name]
 
 
+def share(text: str) -> tuple[int, int]:
+    """'2/3' -> (2, 3): the second of three grading machines."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError(f"{text!r}: write K/N with 1 <= K <= N, e.g. 1/2")
+    return int(k), int(n)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -24,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--student", type=names, default=[], help="only these (regraded)")
     grade.add_argument("--assignment", type=names, default=[], help="only these (regraded)")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+    grade.add_argument("--share", type=share, help="K/N: machine K of N sharing a gradebook")
+    shares = commands.add_parser("shares", help="which students each of N graders grades")
+    shares.add_argument("machines", type=int, help="how many grading machines")
     run_export = commands.add_parser("export", help="grades.csv and the summary, no grading")
     run_export.add_argument("--lms", choices=LMS, help="also write the LMS's grade import file")
     run_collect = commands.add_parser("collect", help="an LMS download (zip) into submitted/")
@@ -33,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     run_demo = commands.add_parser("demo", help="the whole pipeline on the example class")
     run_demo.add_argument("--course-dir", type=Path, default=layout.ROOT / "build" / "demo")
     run_demo.add_argument("--assignment", type=names, default=[], help="only these")
-    for command in (grade, run_export, run_collect):
+    for command in (grade, run_export, run_collect, shares):
         command.add_argument("--course-dir", type=Path, default=layout.ROOT)
     for command in (grade, run_demo):
         command.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="at once")
@@ -53,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                 students=args.student,
                 assignments=args.assignment,
                 force=args.force,
+                share=args.share,
             )
+        if args.command == "shares":
+            return grading.print_shares(args.course_dir.resolve(), args.machines)
         if args.command == "export":
             status = export.export(args.course_dir.resolve())
             if args.lms:

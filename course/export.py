@@ -23,6 +23,7 @@ GRADES_CSV = "grades.csv"
 NOTE = "note"  # the column grades.csv adds to nbgrader's
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name"]
 COLUMNS += ["email", "raw_score", "late_submission_penalty", "score", "max_score", NOTE]
+UNFINISHED = "not graded: its grading did not finish; run make grade again"
 
 
 @dataclass
@@ -90,6 +91,8 @@ def exported(gb, assignment, student, record: state.Record | None) -> Row:
     row = Row(values, bool(record and record.check), record)
     if record is None or record.status != state.GRADED:
         values[NOTE] = record.note if record else "not submitted"
+        if record and record.status == state.PENDING:
+            values[NOTE] = UNFINISHED
         if record is None and sub is not None:
             values[NOTE] = "in the gradebook, but not graded by make grade: run make grade"
             row.check = True

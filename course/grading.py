@@ -11,6 +11,8 @@ per assignment in grades.csv, with a note saying why where the score is not simp
 autograder's. The exit status is 1 when something could not be graded, 130 if interrupted.
 """
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import intake, interrupts, layout, parallel, release, roster, state
@@ -28,11 +30,13 @@ def grade(
     students: list[str] | None = None,
     assignments: list[str] | None = None,
     force: bool = False,
+    share: tuple[int, int] | None = None,
 ) -> int:
     """Grade the course directory `root`; print scores and problems; return the exit status.
 
     `students` / `assignments` narrow the run to those submissions, which are then graded
-    again even if unchanged; `force` grades everything again."""
+    again even if unchanged; `force` grades everything again; `share` (k, n): only the
+    students of the k-th of n machines that share one gradebook database."""
     if why := not_ready(root, assignments):
         print(why)
         return 1
@@ -52,9 +56,10 @@ def grade(
     intakes, other = intake.take_in(root, known, ids)
     intake_report = intake.write_report(root, intakes, other)
     add_students(root, class_list, intakes)
-    wanted = [it for it in intakes if chosen(it, students, assignments)]
-    jobs = plan(root, wanted, records, force or bool(students or assignments))
-    forget_missing(root, intakes, records, students, assignments)
+    selection = Selection(students or [], assignments or [], share)
+    wanted = [it for it in intakes if selection.wants(it.student, it.assignment)]
+    jobs = plan(root, wanted, records, force or selection.named)
+    forget_missing(root, intakes, records, selection)
     unchanged = sum(1 for it in wanted if it.notebook) - len(jobs)
     print(f"Autograding {len(jobs)} submission(s), {workers} at a time ({unchanged} unchanged)")
     finished = 0
@@ -101,11 +106,43 @@ def submitted_folders(root: Path) -> list[str]:
     return [f.name for f in submitted.iterdir() if not intake.unusable(f, root, "a folder")]
 
 
-def chosen(it: intake.Intake, students: list[str] | None, assignments: list[str] | None):
-    wanted = {roster.canonical(s) for s in students or []}
-    return (not students or roster.canonical(it.student) in wanted) and (
-        not assignments or it.assignment in assignments
-    )
+@dataclass(frozen=True)
+class Selection:
+    """The submissions a run is about: named students and assignments (none named: all),
+    within one machine's share of the class."""
+
+    students: list[str]
+    assignments: list[str]
+    share: tuple[int, int] | None = None
+
+    @property
+    def named(self) -> bool:
+        return bool(self.students or self.assignments)
+
+    def wants(self, student: str, assignment: str) -> bool:
+        named = {roster.canonical(s) for s in self.students}
+        return (
+            (not named or roster.canonical(student) in named)
+            and (not self.assignments or assignment in self.assignments)
+            and (not self.share or machine(student, self.share[1]) == self.share[0])
+        )
+
+
+def print_shares(root: Path, machines: int) -> int:
+    """Print the students in submitted/ (and on the roster) each grading machine grades."""
+    students = set(submitted_folders(root)) if (root / layout.SUBMITTED_DIR).is_dir() else set()
+    students |= set(roster.read(root).students)
+    for k in range(1, machines + 1):
+        mine = sorted(s for s in students if machine(s, machines) == k)
+        print(f"machine {k}/{machines} (make grade SHARE={k}/{machines}): {len(mine)} student(s)")
+        print("  " + " ".join(mine))
+    return 0
+
+
+def machine(student: str, machines: int) -> int:
+    """Which of `machines` graders (1, 2, ...) grades a student: a stable hash of the id."""
+    digest = hashlib.sha256(roster.canonical(student).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % machines + 1
 
 
 def gradebook(root: Path):
@@ -140,7 +177,6 @@ def plan(root: Path, intakes: list, records: state.State, force: bool) -> list[p
         if done and not force:
             continue
         record = state.Record(fingerprint, state.PENDING, **intake_notes(it))
-        record.note = "not graded: its grading did not finish; run make grade again"
         records.records[state.key(it.student, it.assignment)] = record
         remove_feedback(root, it.student, it.assignment)
         jobs.append(parallel.Job(it.student, it.assignment))
@@ -176,22 +212,20 @@ def finished_record(done: parallel.Done, records: state.State) -> state.Record:
         record.note = f"not graded: nbgrader failed ({done.error}); its log: {done.log}"
         return record
     record.status = state.GRADED
-    record.note = record.note if record.note.startswith("graded") else ""
     if done.retried:
         record.note = "; ".join(filter(None, [record.note, f"graded on a retry ({done.retried})"]))
     return record
 
 
-def forget_missing(root: Path, intakes: list, records: state.State, students, assignments):
-    """Mark records whose submission is no longer in submitted/ (not within a narrowed run)."""
+def forget_missing(root: Path, intakes: list, records: state.State, selection: Selection):
+    """Mark the selection's records whose submission is no longer in submitted/."""
     present = {state.key(it.student, it.assignment) for it in intakes}
     for where, record in records.records.items():
         student, assignment = where.split("/", 1)
         if where in present or record.status == state.GONE:
             continue
-        if students or assignments:
-            if not chosen(intake.Intake(student, assignment), students, assignments):
-                continue
+        if not selection.wants(student, assignment):
+            continue
         record.status, record.check = state.GONE, True
         record.note = (
             f"not exported: its folder in {layout.SUBMITTED_DIR}/ is gone (it was graded "

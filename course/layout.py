@@ -47,12 +47,34 @@ def grading_settings(root: Path = ROOT) -> dict:
         return tomllib.load(f)
 
 
+def cell_cpu_seconds(assignment: str | None, root: Path = ROOT) -> float:
+    """CPU seconds (the kernel's whole process tree) a cell may use when `assignment` is
+    autograded; past them it is interrupted (course.limits)."""
+    limits = grading_settings(root)["cell-cpu-seconds"]
+    return float(limits.get(assignment, limits["default"]))
+
+
 def cell_timeout(assignment: str | None, root: Path = ROOT) -> int:
-    """Seconds a cell may run when `assignment` is autograded."""
-    timeouts = grading_settings(root)["cell-timeout-s"]
-    return int(timeouts.get(assignment, timeouts["default"]))
+    """Wall-clock seconds a cell may run when `assignment` is autograded (nbclient's
+    `timeout`): the backstop for a cell that waits without using CPU, a multiple of its CPU
+    limit unless grading.toml sets it for the assignment."""
+    wall = grading_settings(root).get("cell-wall-seconds", {})
+    if assignment in wall:
+        return int(wall[assignment])
+    return round(wall.get("factor", 10) * cell_cpu_seconds(assignment, root))
+
+
+def kernel_start_seconds(root: Path = ROOT) -> int:
+    """Seconds a grading kernel may take to start and answer (nbclient's startup_timeout)."""
+    return int(grading_settings(root).get("kernel", {}).get("start-timeout-s", 300))
 
 
 def kernel_memory_gib(root: Path = ROOT) -> float:
     """Address space a grading kernel may use (GiB); 0 means no limit."""
     return float(grading_settings(root).get("kernel", {}).get("memory-gib", 0))
+
+
+def gradebook_url(root: Path = ROOT) -> str | None:
+    """The gradebook's SQLAlchemy URL from grading.toml's [gradebook] table, e.g. a
+    PostgreSQL server shared by several grading machines; None: SQLite in `root`."""
+    return grading_settings(root).get("gradebook", {}).get("url") or None

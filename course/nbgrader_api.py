@@ -16,7 +16,7 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from .layout import INTAKE_DIR, ROOT, cell_timeout, kernel_memory_gib
+from .layout import INTAKE_DIR, ROOT, cell_timeout, gradebook_url, kernel_memory_gib
 
 # nbgrader 0.9 triggers SQLAlchemy 2 session warnings that say nothing about the grading.
 warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
@@ -32,6 +32,8 @@ class NbGrader:
         self.config.CourseDirectory.root = str(root)
         # nbgrader grades what intake made of the originals in submitted/ (course.intake).
         self.config.CourseDirectory.submitted_directory = INTAKE_DIR
+        if url := gradebook_url(root):  # e.g. PostgreSQL shared by several graders
+            self.config.CourseDirectory.db_url = url
         self.root = root
         self.api = NbGraderAPI(config=self.config)
         self.api.log.setLevel(logging.ERROR)  # the results carry the log; keep the console quiet

@@ -124,7 +124,7 @@ def match_folders(roster: Roster, folders: list[str]) -> tuple[dict[str, str | N
     roster is graded under its own name and reported."""
     ids: dict[str, str | None] = {}
     notes: list[str] = []
-    for folder in sorted(folders):
+    for folder in sorted(folders, key=lambda f: (f not in roster.students, f)):  # exact first
         student = find(roster, folder) if roster.present else folder
         if student is None:
             student = folder

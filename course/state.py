@@ -1,4 +1,4 @@
-"""What the grader remembers between runs, in grading-state/ of the course directory.
+"""What the grader remembers between runs, kept in the gradebook's database.
 
 `make grade` is incremental: a submission is graded again only when what would be graded
 changed: the intake copy of the submission (its content, not its mtime), the assignment's
@@ -8,22 +8,30 @@ that runs inside grading). Their hash is the submission's *fingerprint*.
 Each submission has one record: its fingerprint, whether its last grading completed, the
 scores the grader itself observed right after autograding (so a later change of the
 gradebook by anything else shows), the note for grades.csv, and the log of a failure. A
-record is marked `pending` before its grading starts and rewritten when it ends; the file
-is replaced atomically after every change, so an interrupted run leaves it consistent and
-the next run grades exactly what is pending or changed.
+record is marked `pending` before its grading starts and rewritten when it ends; each change
+is written in a transaction of its own, so an interrupted run leaves the records consistent
+and the next run grades exactly what is pending or changed.
 """
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import layout
+import sqlalchemy as sa
 
-STATE_DIR = "grading-state"
-STATE_FILE = "state.json"
+from . import layout
+from .nbgrader_api import NbGrader
+
+STATE_DIR = "grading-state"  # logs, and a backup of a release being replaced
+TABLE = sa.Table(
+    "course_grader_records",
+    sa.MetaData(),
+    sa.Column("name", sa.String(512), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+RECORD, RELEASE = "record:", "release:"  # the two kinds of rows
 LOG_DIR = "logs"  # grading-state/logs/<student>/<assignment>.log: nbgrader's own words
 # The code that runs while a notebook is graded: changing it regrades everything.
 GRADING_CODE = ["cells.py", "guard.py", "intake.py", "limits.py", "preprocessors.py"]
@@ -49,14 +57,28 @@ class Record:
 
 
 class State:
-    """grading-state/state.json of a course directory."""
+    """The grader's records of a course directory, in a table of its gradebook database (so
+    that graders sharing one database server share them too)."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.path = root / STATE_DIR / STATE_FILE
-        data = json.loads(self.path.read_text()) if self.path.is_file() else {}
-        self.records = {key: Record(**value) for key, value in data.get("records", {}).items()}
-        self.releases: dict[str, str] = data.get("releases", {})
+        nbgrader = NbGrader(root)
+        with nbgrader.gradebook():  # nbgrader creates (and versions) its tables first
+            pass
+        self.engine = sa.create_engine(nbgrader.db_url)
+        TABLE.create(self.engine, checkfirst=True)
+        with self.engine.connect() as db:
+            self.saved = dict(db.execute(sa.select(TABLE.c.name, TABLE.c.data)).all())
+        self.records = {
+            name.removeprefix(RECORD): Record(**json.loads(data))
+            for name, data in self.saved.items()
+            if name.startswith(RECORD)
+        }
+        self.releases = {
+            name.removeprefix(RELEASE): data
+            for name, data in self.saved.items()
+            if name.startswith(RELEASE)
+        }
 
     def get(self, student: str, assignment: str) -> Record | None:
         return self.records.get(key(student, assignment))
@@ -65,14 +87,26 @@ class State:
         self.records[key(student, assignment)] = record
         self.save()
 
+    def rows(self) -> dict[str, str]:
+        rows = {RECORD + k: json.dumps(asdict(r), sort_keys=True) for k, r in self.records.items()}
+        return rows | {RELEASE + a: fingerprint for a, fingerprint in self.releases.items()}
+
     def save(self) -> None:
-        """Write the state atomically: a reader sees the old file or the new one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        records = {k: asdict(r) for k, r in sorted(self.records.items())}
-        text = json.dumps({"releases": self.releases, "records": records}, indent=1)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(text + "\n")
-        os.replace(temporary, self.path)
+        """Write what changed since loading or the last save, in one transaction."""
+        rows = self.rows()
+        changed = {name: data for name, data in rows.items() if self.saved.get(name) != data}
+        removed = self.saved.keys() - rows.keys()
+        if not changed and not removed:
+            return
+        with self.engine.begin() as db:
+            for name in removed:
+                db.execute(TABLE.delete().where(TABLE.c.name == name))
+            for name, data in changed.items():
+                if name in self.saved:
+                    db.execute(TABLE.update().where(TABLE.c.name == name).values(data=data))
+                else:
+                    db.execute(TABLE.insert().values(name=name, data=data))
+        self.saved = rows
 
 
 def key(student: str, assignment: str) -> str:

@@ -27,6 +27,8 @@ FIGURES = {  # name -> (module, what it measures), in the order of issue 10
     "contractions": ("contractions", "einsum vs bmm vs @; sparse vs dense products (04)"),
     "pinn": ("pinn", "PINN error vs training time, and finite differences (07)"),
     "grading": ("grading_speed", "seconds per graded submission, serial vs parallel"),
+    "grading-incremental": ("grading_incremental", "nothing changed, one resubmission (20 x 7)"),
+    "grading-load": ("grading_load", "perfect class graded idle vs with 3 busy processes a core"),
 }
 
 
