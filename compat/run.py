@@ -161,13 +161,16 @@ def main() -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     everything = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
     assignments = args.assignment or everything
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in args.only or ENVIRONMENTS:
-        results[name] = {
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            **check(name, ENVIRONMENTS[name], assignments),
-        }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        done = {"date": datetime.now(UTC).isoformat(timespec="seconds")}
+        done |= check(name, ENVIRONMENTS[name], assignments)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # read it late:
+        earlier = results.get(name, {}).get("notebooks", {})  # --assignment runs only some
+        done["notebooks"] = (
+            {**earlier, **done["notebooks"]} if args.assignment else done["notebooks"]
+        )
+        results[name] = done
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     bad = [
         f"{name} {a}"
         for name, env in results.items()
