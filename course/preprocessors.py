@@ -1,19 +1,24 @@
 """Our nbgrader preprocessors, switched on in nbgrader_config.py.
 
-Autograde: tests run against the real comparison functions (GuardTests), a dead kernel
-costs only the cells it did not run (ExecuteSurvivingCrashes), a warning on stderr costs
+Autograde: tests run against the real comparison functions (GuardTests), a cell is
+stopped at its CPU-time limit and a dead kernel costs only the cells it did not run
+(ExecuteSurvivingCrashes), a warning on stderr costs
 nothing (StderrIsNotFailure), and huge outputs are cut (LimitOutputSize).
 Feedback: course.feedback.
 """
 
 import ast
+import asyncio
+from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from . import cells
+from . import cells, limits
 
 GUARD_MODULE = "course.guard"
 TRUNCATED = "\n... output truncated by the grader ...\n"
@@ -78,12 +83,22 @@ class GuardTests(NbGraderPreprocessor):
 
 
 class ExecuteSurvivingCrashes(Execute):
-    """nbgrader's Execute, except that a dead kernel (a crash, os._exit, the out-of-memory
-    killer) ends the run instead of failing the whole notebook: cells that ran keep their
-    results, the rest get an error output saying why they did not run."""
+    """nbgrader's Execute with limits that load cannot break, and crashes that cost only
+    what they must (course.limits explains the limits):
+
+    - a cell that uses more than its CPU seconds (grading.toml) is interrupted and gets an
+      error saying so; later cells still run. If it goes on using CPU, the kernel is killed.
+    - a cell that waits past the wall-clock backstop is interrupted the same way.
+    - a dead kernel (a crash, os._exit, the out-of-memory killer, or killed as above) ends
+      the run instead of failing the whole notebook: cells that ran keep their results, the
+      rest get an error output saying why they did not run.
+    - a kernel that does not start raises limits.InfrastructureError (not the student's fault).
+    """
 
     def preprocess(self, nb, resources=None, km=None):
-        self.died_in = None
+        self.died_in = self.stopped = None
+        assignment = (resources or {}).get("nbgrader", {}).get("assignment")
+        self.limits = limits.Limits.of(assignment, Path(CourseDirectory(parent=self).root))
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -94,16 +109,77 @@ class ExecuteSurvivingCrashes(Execute):
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            self.died_in = f"the kernel died in cell {index + 1}"
-            why = "the kernel died while running this cell (a crash, or it ran out of memory)"
+        except (DeadKernelError, CellTimeoutError) as err:
+            if isinstance(err, CellTimeoutError):  # it did not answer an interrupt in time
+                self.kill_kernel()
+                self.stopped = "it did not stop when interrupted"
+            if self.stopped:
+                self.died_in = f"the kernel was stopped in cell {index + 1}"
+                why = f"the grader stopped the kernel in this cell: {self.stopped}"
+            else:
+                self.died_in = f"the kernel died in cell {index + 1}"
+                why = "the kernel died while running this cell (a crash, or it ran out of memory)"
             cell.outputs.append(self.error("KernelDied", why))
             cell.execution_count = None  # whether the kernel numbered it is down to timing
             return cell, resources
 
+    async def async_start_new_kernel(self, **kwargs):
+        # Set here, not in preprocess: NotebookClient.__init__ reloads the configuration.
+        self.timeout = self.limits.wall_s
+        self.startup_timeout = self.limits.kernel_start_s
+        self.iopub_timeout = limits.IOPUB_S
+        why = limits.wall_limit_message(self.limits)
+        self.error_on_timeout = {"ename": WALL, "evalue": why, "traceback": [f"{WALL}: {why}"]}
+        try:
+            return await super().async_start_new_kernel(**kwargs)
+        except Exception as err:
+            raise limits.InfrastructureError(f"the kernel did not start ({err})") from err
+
+    async def async_start_new_kernel_client(self):
+        try:
+            return await super().async_start_new_kernel_client()
+        except RuntimeError as err:  # no answer within startup_timeout, or died starting
+            raise limits.InfrastructureError(f"the kernel did not start ({err})") from err
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, **kwargs):
+        self.stopped = None
+        pid = limits.kernel_pid(self.km)
+        if pid is None or cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        kill = lambda: ensure_async(self.km.shutdown_kernel(now=True))  # noqa: E731
+        interrupt = lambda: ensure_async(self.km.interrupt_kernel())  # noqa: E731
+        watch = limits.CpuWatch(limits.CpuClock(pid), self.limits, interrupt, kill)
+        task = asyncio.ensure_future(watch.run())
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, **kwargs)
+        finally:
+            task.cancel()
+            if watch.killed:
+                self.stopped = "it went on using CPU after it was interrupted at its CPU limit"
+        if watch.exceeded:
+            cell.outputs.append(self.error(CPU, limits.cpu_limit_message(self.limits)))
+        if any(o.output_type == "error" and o.ename in (CPU, WALL) for o in cell.outputs):
+            cell.outputs = [o for o in cell.outputs if not interrupted(o)]  # ours says why
+        return cell
+
+    # nbclient's blocking versions call its own coroutines, not these overrides.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    execute_cell = run_sync(async_execute_cell)
+
+    def kill_kernel(self):
+        run_sync(ensure_async)(self.km.shutdown_kernel(now=True))
+
     @staticmethod
     def error(name: str, why: str):
         return new_output("error", ename=name, evalue=why, traceback=[f"{name}: {why}"])
+
+
+CPU, WALL = "CPUTimeLimit", "WallClockLimit"  # the error names of cells stopped at a limit
+
+
+def interrupted(output) -> bool:
+    return output.output_type == "error" and output.ename == "KeyboardInterrupt"
 
 
 class StderrIsNotFailure(NbGraderPreprocessor):

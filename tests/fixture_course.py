@@ -10,7 +10,8 @@ from course import cells, layout, release
 
 ASSIGNMENT = "00-fixture"
 POINTS = {"ex1-double-tests": 2, "ex2-norm-tests": 3, "ex3-mean-tests": 5}
-TIMEOUT_S = 8  # per cell, in the fixture course's grading.toml
+TIMEOUT_S = 8  # CPU seconds per cell, in the fixture course's grading.toml
+WALL_FACTOR = 5  # its wall-clock backstop: 5 x TIMEOUT_S
 MEMORY_GIB = 3  # per kernel, in the same file
 
 SETUP = """\
@@ -89,7 +90,8 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 def make_course(root: Path) -> Path:
     """A released fixture course in `root` with its own, short cell timeout."""
     cells.write(source_notebook(), layout.source_notebook(ASSIGNMENT, root))
-    settings = f"[cell-timeout-s]\ndefault = {TIMEOUT_S}\n[kernel]\nmemory-gib = {MEMORY_GIB}\n"
+    settings = f"[cell-cpu-seconds]\ndefault = {TIMEOUT_S}\n[cell-wall-seconds]\n"
+    settings += f"factor = {WALL_FACTOR}\n[kernel]\nmemory-gib = {MEMORY_GIB}\n"
     (root / layout.GRADING_TOML).write_text(settings)
     release.release(root, [ASSIGNMENT])
     return root
