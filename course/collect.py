@@ -222,6 +222,7 @@ def collect(root: Path, archive: Path, lms: str = "canvas", assignment: str | No
     archive_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(archive, archive_dir / archive.name)  # kept: a later zip adds to it
     app.start()
+    apply_due_dates(root)  # now, and grading again before autograding (grading.toml may change)
     lines = app.collector_plugin_inst.report
     write_report(root, assignment, archive, lines)
     print("\n".join(lines))
@@ -250,9 +251,12 @@ def write_report(root: Path, assignment: str, archive: Path, lines: list[str]) -
 
 def apply_due_dates(root: Path) -> list[str]:
     """Store grading.toml's [due] dates on the gradebook's assignments (before autograding:
-    nbgrader computes lateness from them). Returns the assignments that got one."""
-    due, zone = settings(root).get("due", {}), local_zone(root)
+    nbgrader computes lateness from them). Returns the assignments that got one; a name in
+    [due] that is no assignment raises, with the names there are."""
+    due, zone, known = settings(root).get("due", {}), local_zone(root), layout.assignments(root)
     dates = {a: d for a, d in due.items() if a != "timezone"}
+    if unknown := sorted(set(dates) - set(known)):
+        raise RuntimeError(f"grading.toml [due]: no assignment {unknown}; there are {known}")
     with NbGrader(root).gradebook() as gb:
         for assignment, when in dates.items():
             moment = datetime.fromisoformat(str(when))

@@ -254,3 +254,13 @@ def test_student_data_stays_out_of_git(graded_repo):
     for expected in ("submitted", "downloaded", "gradebook.db", "feedback", "roster.csv"):
         assert expected in made, f"the workflow did not make {expected}: the test proves nothing"
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_a_due_date_for_no_assignment_is_refused(course):
+    (course / layout.GRADING_TOML).write_text(
+        (course / layout.GRADING_TOML).read_text() + '\n[due]\n"00-fixtre" = "2026-10-05 23:59"\n'
+    )
+    with pytest.raises(
+        RuntimeError, match=r"no assignment \['00-fixtre'\]; there are \['00-fixture'\]"
+    ):
+        collect.apply_due_dates(course)
