@@ -18,7 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from . import cells, limits
+from . import cells, limits, sandbox
 
 GUARD_MODULE = "course.guard"
 TRUNCATED = "\n... output truncated by the grader ...\n"
@@ -94,6 +94,11 @@ class ExecuteSurvivingCrashes(Execute):
       rest get an error output saying why they did not run.
     - a kernel that does not start raises limits.InfrastructureError (not the student's fault).
     """
+
+    def __init__(self, **kwargs):
+        # nbgrader's Execute passes its own kernel manager class, overriding the config.
+        kwargs.setdefault("kernel_manager_class", sandbox.SandboxedKernelManager)
+        super().__init__(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self.died_in = self.stopped = None
