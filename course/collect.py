@@ -204,6 +204,9 @@ def guess_assignment(archive: Path, known: list[str]) -> str | None:
 def collect(root: Path, archive: Path, lms: str = "canvas", assignment: str | None = None) -> int:
     """Collect one LMS download into submitted/; print and write the report; exit status."""
     known = layout.assignments(root)
+    if archive == Path.cwd() or not archive.name:
+        print("error: say which download: make collect ZIP=<the LMS's zip> [LMS=canvas|moodle]")
+        return 1
     if not archive.is_file() or not zipfile.is_zipfile(archive):
         print(f"error: {archive} is not a zip file (the LMS's bulk download of one assignment)")
         return 1
@@ -220,7 +223,8 @@ def collect(root: Path, archive: Path, lms: str = "canvas", assignment: str | No
     app = zip_collect_app(root, lms, assignment)
     archive_dir = Path(app._format_collect_path(app.archive_directory))
     archive_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(archive, archive_dir / archive.name)  # kept: a later zip adds to it
+    if archive.resolve() != (archive_dir / archive.name).resolve():
+        shutil.copyfile(archive, archive_dir / archive.name)  # kept: a later zip adds to it
     app.start()
     apply_due_dates(root)  # now, and grading again before autograding (grading.toml may change)
     lines = app.collector_plugin_inst.report
