@@ -25,6 +25,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get install -y -qq bubblewrap >/dev/null; } || echo "NOTE: bubblewrap (bwrap) is \
+	not installed: grading kernels will not be sandboxed. Install it: sudo apt-get install bubblewrap"
 	@touch $@
 	@echo "Environment ready: $(VENV)"
 
