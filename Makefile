@@ -13,7 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 COURSE_DIR_ARG = $(if $(COURSE_DIR),--course-dir "$(COURSE_DIR)")
 
 .DEFAULT_GOAL := help
-.PHONY: test-postgres help setup release demo grade export collect feedback-bundle feedback-screenshot test test-gpu test-seeds test-load test-compat lint format bench lock clean
+.PHONY: test-postgres shares help setup release demo grade export collect feedback-bundle feedback-screenshot test test-gpu test-seeds test-load test-compat lint format bench lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 12
@@ -40,6 +40,9 @@ demo: $(STAMP)  ## the whole pipeline on the bundled example class, in build/dem
 grade: $(STAMP)  ## autograde what changed in submitted/ (STUDENT=, ASSIGNMENT=, FORCE=1, JOBS=N)
 	$(BIN)/python -m course grade --jobs $(JOBS) $(COURSE_DIR_ARG) $(if $(STUDENT),--student "$(STUDENT)") \
 	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(FORCE),--force) $(if $(SHARE),--share $(SHARE))
+
+shares: $(STAMP)  ## which students each of MACHINES=N graders grades (make grade SHARE=k/N)
+	$(BIN)/python -m course shares $(COURSE_DIR_ARG) $(or $(MACHINES),2)
 
 export: $(STAMP)  ## grades.csv etc. from the gradebook (LMS=canvas|moodle: its import file)
 	$(BIN)/python -m course export $(COURSE_DIR_ARG) $(if $(LMS),--lms $(LMS))

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import intake, interrupts, layout, parallel, release, roster, state
+from . import collect, intake, interrupts, layout, parallel, release, roster, state
 from .export import GRADES_CSV, export
 from .nbgrader_api import NbGrader
 from .roster import ROSTER_CSV
@@ -49,6 +49,7 @@ def grade(
     known = layout.assignments(root)
     if release_first and (count := release.release_changed(root, known, records)):
         print(f"Released {count} changed assignment(s) into the gradebook")
+    collect.apply_due_dates(root)  # grading.toml's [due]: nbgrader's late penalties need them
     folders = submitted_folders(root)
     ids, roster_notes = roster.match_folders(class_list, folders)
     for line in class_list.warnings + roster_notes:
@@ -62,13 +63,15 @@ def grade(
     forget_missing(root, intakes, records, selection)
     unchanged = sum(1 for it in wanted if it.notebook) - len(jobs)
     print(f"Autograding {len(jobs)} submission(s), {workers} at a time ({unchanged} unchanged)")
-    finished = 0
     try:
         with interrupts.interruptible():
+            progress = parallel.Progress(len(jobs))
             for done in parallel.autograde_all(root, jobs, workers):
                 records.put(done.job.student, done.job.assignment, finished_record(done, records))
-                finished += 1
+                progress.update(done)  # printed once its record is saved
     except KeyboardInterrupt:
+        saved = state.State(root)  # what was written before the interrupt, not what was meant
+        finished = sum(saved.get(j.student, j.assignment).status != state.PENDING for j in jobs)
         export(root, quiet=True)
         print(f"\ninterrupted: {finished} of {len(jobs)} graded; run make grade again to finish")
         return 130

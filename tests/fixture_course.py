@@ -87,11 +87,13 @@ def source_notebook():
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
-def make_course(root: Path) -> Path:
-    """A released fixture course in `root` with its own, short cell timeout."""
+def make_course(root: Path, more_settings: str = "") -> Path:
+    """A released fixture course in `root` with its own, short cell timeout (and the
+    grading.toml tables in `more_settings`, e.g. a gradebook URL)."""
     cells.write(source_notebook(), layout.source_notebook(ASSIGNMENT, root))
     settings = f"[cell-cpu-seconds]\ndefault = {TIMEOUT_S}\n[cell-wall-seconds]\n"
     settings += f"factor = {WALL_FACTOR}\n[kernel]\nmemory-gib = {MEMORY_GIB}\n"
+    settings += more_settings
     (root / layout.GRADING_TOML).write_text(settings)
     release.release(root, [ASSIGNMENT])
     return root

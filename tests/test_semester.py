@@ -13,6 +13,9 @@ from course import cells, grading, layout, state
 
 from . import fixture_course as fx
 
+# Excel's "CSV UTF-8" in a locale with ';': the folder bob is roster id BOB; erin dropped.
+ROSTER = "SIS Login ID;Last name;Status\r\nalice;A;\r\nBOB;Builder;\r\ncarol;C;\r\n"
+ROSTER += "dave;D;active\r\nerin;E;Dropped\r\n"
 WRONG_NORM = {"ex2_norm": "def norm(v):\n    return float(sum(v))"}
 
 
@@ -46,14 +49,18 @@ def course(tmp_path_factory):
     fx.submit(root, "alice", fx.submission(root), name=f"Copy of {fx.ASSIGNMENT}.ipynb")
     fx.submit(root, "bob", fx.submission(root, **WRONG_NORM))
     fx.submit(root, "carol", fx.submission(root))
+    fx.submit(root, "erin", fx.submission(root))
+    (root / "roster.csv").write_bytes(ROSTER.encode("utf-8-sig"))  # as Excel saves it
     assert grading.grade(root, workers=2) == 0
     return root
 
 
 def test_first_grading(course):
     rows = grades(course)
-    assert {s: float(r["score"]) for s, r in rows.items()} == {"alice": 10, "bob": 7, "carol": 10}
+    scores = {s: float(r["score"]) for s, r in rows.items()}
+    assert scores == {"alice": 10, "BOB": 7, "carol": 10, "dave": 0}  # erin left the course
     assert "repair" in rows["alice"]["note"]  # the renamed notebook was taken in
+    assert rows["BOB"]["last_name"] == "Builder" and rows["dave"]["note"] == "not submitted"
 
 
 def test_nothing_changed_grades_nothing_and_changes_nothing(course, capsys):
@@ -69,8 +76,8 @@ def test_a_resubmission_regrades_only_it(course, capsys):
     fx.submit(course, "bob", fx.submission(course))
     status, out = grade(course, capsys)
     assert status == 0 and "Autograding 1 submission(s)" in out
-    assert changed(before, snapshot(course)) == {"bob"}
-    assert float(grades(course)["bob"]["score"]) == 10
+    assert changed(before, snapshot(course)) == {"BOB"}
+    assert float(grades(course)["BOB"]["score"]) == 10
 
 
 def test_one_student_is_regraded_through_intake(course, capsys):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from course import cells, grading, layout, release
+from course import grading, layout
 
 from .. import fixture_course as fx
 from .server import postgres_server
@@ -30,15 +30,7 @@ CLASS = {f"s{n:02d}": {} if n % 3 else WRONG for n in range(1, 9)}  # 8 students
 
 def make_course(root, url: str | None = None):
     """The fixture course, its gradebook at `url` (SQLite in `root` when None)."""
-    cells.write(fx.source_notebook(), layout.source_notebook(fx.ASSIGNMENT, root))
-    settings = (
-        f"[cell-timeout-s]\ndefault = {fx.TIMEOUT_S}\n[kernel]\nmemory-gib = {fx.MEMORY_GIB}\n"
-    )
-    if url:
-        settings += f'[gradebook]\nurl = "{url}"\n'
-    (root / layout.GRADING_TOML).write_text(settings)
-    release.release(root, [fx.ASSIGNMENT])
-    return root
+    return fx.make_course(root, f'[gradebook]\nurl = "{url}"\n' if url else "")
 
 
 def hand_in(root, students):
