@@ -3,7 +3,13 @@
 d = 2, 8, 32 on POINTS random points, float64: the Laplacian alone (forward) and the
 Laplacian followed by the gradient of mean(Laplacian^2) with respect to the weights
 (forward + backward, as in PINN training). Times are reported as ratios to the fastest.
+
+The target, the forward Laplacian's speed-up over nested autograd at d = 32 with the backward
+pass, is the ratio of the two methods' fastest calls over REPEATS calls taken in turns, on the
+notebook's one thread: the minimum is what the code costs, whatever else the machine does.
 """
+
+import time
 
 import matplotlib.pyplot as plt
 import torch
@@ -22,8 +28,11 @@ METHODS = {
 }
 MLP = {"width": 32, "depth": 3}  # make_mlp(d, **MLP): the network notebook 07 times
 DIMS, POINTS = (2, 8, 32), 1000
-TARGET_DIM, TARGET_SPEEDUP = 32, 2.0
-TARGET_LABEL = f"forward Laplacian speed-up over nested autograd, fwd+bwd, d = {TARGET_DIM}"
+TARGET_DIM, TARGET_SPEEDUP, REPEATS = 32, 3.0, 30
+TARGET_LABEL = (
+    f"forward Laplacian speed-up over nested autograd, fwd+bwd, d = {TARGET_DIM} "
+    f"(fastest of {REPEATS} calls each, in turns)"
+)
 
 
 def laplacian_fn(nb: dict, method: str, mlp):
@@ -40,6 +49,19 @@ def with_backward(laplacian, params):
         return torch.autograd.grad(loss, params, materialize_grads=True)  # 0 if unused
 
     return step
+
+
+def fastest_in_turns(fns: dict, repeats: int = REPEATS) -> dict[str, float]:
+    """Seconds of each callable's fastest call, the callables called in turns."""
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if timing.DEVICE.type == "cuda":
+                torch.cuda.synchronize()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def measure_dim(nb: dict, d: int) -> dict:
@@ -72,6 +94,9 @@ def measure_dim(nb: dict, d: int) -> dict:
         result[mode] = {"seconds": s, "ratio_to_fastest": {m: t / fastest for m, t in s.items()}}
         ratios = ", ".join(f"{m} {r:.2f}" for m, r in result[mode]["ratio_to_fastest"].items())
         print(f"  d = {d:2d}, {mode:<16}: fastest {fastest * 1e3:8.2f} ms; / fastest: {ratios}")
+    if d == TARGET_DIM:
+        pair = {m: (lambda fn=steps[m]: fn(x)) for m in ("nested autograd", "forward Laplacian")}
+        result["target_fastest_seconds"] = fastest_in_turns(pair)
     return result
 
 
@@ -90,8 +115,12 @@ def run() -> Figure:
 
 def measure(nb: dict, figure: Figure) -> Figure:
     results = {d: measure_dim(nb, d) for d in DIMS}
-    s = results[TARGET_DIM]["forward_backward"]["seconds"]
+    s = results[TARGET_DIM]["target_fastest_seconds"]
     speedup = s["nested autograd"] / s["forward Laplacian"]
+    print(
+        f"  target: nested autograd {s['nested autograd'] * 1e3:.1f} ms, forward Laplacian "
+        f"{s['forward Laplacian'] * 1e3:.1f} ms (fastest calls): {speedup:.2f}x"
+    )
     figure.targets.append(Target(TARGET_LABEL, speedup, TARGET_SPEEDUP, "x", True))
     figure.data = {
         "device": str(timing.DEVICE),
