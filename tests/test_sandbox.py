@@ -248,8 +248,6 @@ def test_detached_processes_cannot_write_the_gradebook(graded):
     root = graded["root"]
     for student in ("forges-while-graded", "forges-after-grading"):
         assert forged(root, student) != graded["sandboxed"], student
-    if not graded["sandboxed"]:
-        assert float(graded["rows"]["forges-while-graded"]["score"]) == 10, "forged in grades.csv"
 
 
 def test_no_process_outlives_its_kernel(graded):
