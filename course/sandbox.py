@@ -96,7 +96,7 @@ def active(root: Path) -> bool:
         return False
     why = unavailable()
     if why and enabled is True:
-        raise SandboxError(f"grading.toml asks for the sandbox, but {why}. Install: {INSTALL}")
+        raise refused(why)
     if why and not os.environ.get(ANNOUNCED):
         os.environ[ANNOUNCED] = "1"
         print(warning(why), file=sys.stderr, flush=True)
@@ -113,13 +113,17 @@ def announce(root: Path) -> str:
         return "Sandbox: off (grading.toml [sandbox] enabled = false): student code is trusted."
     if why := unavailable():
         if enabled is True:
-            raise SandboxError(f"grading.toml asks for the sandbox, but {why}. Install: {INSTALL}")
+            raise refused(why)
         return warning(why)
     who = f"uids {FIRST_UID}+" if os.geteuid() == 0 else "a user namespace"
     return (
         f"Sandbox: bubblewrap (no network, only its own folder writable, {processes} "
         f"processes, as {who})."
     )
+
+
+def refused(why: str) -> SandboxError:
+    return SandboxError(f"grading.toml asks for the sandbox, but {why}. Install: {INSTALL}")
 
 
 def warning(why: str) -> str:
