@@ -143,8 +143,9 @@ def cpu_limit_message(limits: Limits) -> str:
     )
 
 
-def wall_limit_message(limits: Limits) -> str:
+def wall_limit_message(limits: Limits, cpu_used: float | None = None) -> str:
+    used = "" if cpu_used is None else f", having used {cpu_used:.1f} s of CPU time,"
     return (
-        f"this cell was stopped after {limits.wall_s} s of wall-clock time without finishing "
-        "(is it waiting or sleeping, e.g. time.sleep in a loop or input()?)"
+        f"this cell was stopped after {limits.wall_s} s of wall-clock time{used} without "
+        "finishing: is it waiting or sleeping (time.sleep in a loop, input())?"
     )

@@ -163,6 +163,10 @@ class ExecuteSurvivingCrashes(Execute):
                 self.stopped = "it went on using CPU after it was interrupted at its CPU limit"
         if watch.exceeded:
             cell.outputs.append(self.error(CPU, limits.cpu_limit_message(self.limits)))
+        for output in cell.outputs:
+            if output.output_type == "error" and output.ename == WALL:  # say what it used
+                output.evalue = limits.wall_limit_message(self.limits, watch.used())
+                output.traceback = [f"{WALL}: {output.evalue}"]
         if any(o.output_type == "error" and o.ename in (CPU, WALL) for o in cell.outputs):
             cell.outputs = [o for o in cell.outputs if not interrupted(o)]  # ours says why
         return cell

@@ -41,7 +41,11 @@ CLASS = {
     "ignores-interrupts": ({"ex3_mean": IGNORES_INTERRUPTS}, 5),
     "sleeps-in-a-loop": ({"ex1_double": SLEEPS}, 8),
 }
-BACKSTOP_S = fx.TIMEOUT_S * fx.WALL_FACTOR  # the fixture course's wall-clock limit per cell
+# The fixture course's limits for this test: a wall-clock backstop 10 x the CPU limit, as in
+# the course's grading.toml, so that a busy loop reaches its CPU limit first while the
+# kernel gets a tenth of a core or more.
+CPU_S, WALL_FACTOR = 6, 10
+BACKSTOP_S = CPU_S * WALL_FACTOR
 
 
 CHILD_BURNS_1_S = """\
@@ -100,9 +104,22 @@ def wall_seconds(cell) -> float:
     return (end - start).total_seconds()
 
 
-@pytest.fixture(scope="module")
-def loaded_class(tmp_path_factory):
+SLOW = pytest.mark.skipif(not os.environ.get("COURSE_LOAD_TEST"), reason="slow: make test-load")
+
+
+@pytest.fixture(
+    scope="module", params=["sandbox-as-configured", pytest.param("sandbox-off", marks=SLOW)]
+)
+def loaded_class(request, tmp_path_factory):
     root = fx.make_course(tmp_path_factory.mktemp("loaded"))
+    settings = (root / layout.GRADING_TOML).read_text()
+    settings = settings.replace(f"default = {fx.TIMEOUT_S}\n", f"default = {CPU_S}\n")
+    settings = settings.replace(f"factor = {fx.WALL_FACTOR}\n", f"factor = {WALL_FACTOR}\n")
+    (root / layout.GRADING_TOML).write_text(settings)
+    assert layout.cell_timeout(fx.ASSIGNMENT, root) == BACKSTOP_S
+    if request.param == "sandbox-off":  # the limits must hold for an unsandboxed kernel too
+        with open(root / layout.GRADING_TOML, "a") as f:
+            f.write("[sandbox]\nenabled = false\n")
     for student, (changed, _) in CLASS.items():
         fx.submit(root, student, fx.submission(root, **changed))
     with busy_machine() as still_busy:
@@ -152,14 +169,14 @@ def test_grading_under_load_reports_no_failure(loaded_class):
     print(f"{len(CLASS)} submissions graded under load in {seconds:.0f} s")
 
 
-@pytest.mark.skipif(not os.environ.get("COURSE_LOAD_TEST"), reason="slow: make test-load")
+@SLOW
 def test_perfect_class_gets_full_marks_on_every_notebook_under_load(tmp_path):
     """The bundled perfect student on all 7 real notebooks, graded while the machine is
     oversubscribed: exactly full marks on each (slow: `make test-load`)."""
     known = layout.assignments()
     perfect_class(tmp_path, known)
     with busy_machine() as still_busy:
-        status, rows, seconds, printed = grade_quietly(tmp_path)
+        status, rows, seconds, printed = grade_quietly(tmp_path, workers=2)
         assert still_busy()
     print(f"\n{len(known)} notebooks graded under load in {seconds:.0f} s")
     scores = {
