@@ -137,6 +137,8 @@ class ExecuteSurvivingCrashes(Execute):
         self.error_on_timeout = {"ename": WALL, "evalue": why, "traceback": [f"{WALL}: {why}"]}
         try:
             return await super().async_start_new_kernel(**kwargs)
+        except sandbox.SandboxError:  # a setting to fix, not a failure to retry
+            raise
         except Exception as err:
             raise limits.InfrastructureError(f"the kernel did not start ({err})") from err
 
