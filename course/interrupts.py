@@ -4,7 +4,8 @@ The grading run's main process turns each of them into KeyboardInterrupt, then s
 worker processes, which kill the kernels they started (kernels run in sessions of their
 own, so a terminal's Ctrl-C never reaches them). GNU make, when it alone receives SIGINT,
 waits for its children without telling them; it does reset its SIGINT handler first, so a
-grader started by make watches for that and stops as if it had been interrupted.
+grader started by make (directly or through the shell of its recipe) watches for that and
+stops as if it had been interrupted.
 """
 
 import _thread
@@ -29,16 +30,26 @@ def catches_sigint(pid: int) -> bool | None:
     return bool(int(caught.split()[1], 16) & SIGINT_BIT)
 
 
-def watch_make(stop: threading.Event) -> None:
-    """Interrupt the main thread when our parent `make` got SIGINT or went away."""
-    parent = os.getppid()
+def make_above() -> psutil.Process | None:
+    """The `make` that started us: our parent, or the shell make ran our recipe in."""
     try:
-        if psutil.Process(parent).name() != "make" or not catches_sigint(parent):
-            return
+        process = psutil.Process().parent()
+        for _ in range(2):
+            if process is None or process.name() == "make":
+                return process
+            process = process.parent()
     except psutil.Error:
+        pass
+    return None
+
+
+def watch_make(stop: threading.Event) -> None:
+    """Interrupt the main thread when the `make` above us got SIGINT or went away."""
+    make = make_above()
+    if make is None or not catches_sigint(make.pid):
         return
     while not stop.wait(0.5):
-        if os.getppid() != parent or not catches_sigint(parent):
+        if not catches_sigint(make.pid):
             _thread.interrupt_main()
             return
 
