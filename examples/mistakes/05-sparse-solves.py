@@ -149,7 +149,8 @@ def conjugate_gradient(matvec, b, x0=None, rtol=1e-8, max_iter=None, precond=Non
     return x, iterations, residuals, bool(residuals[-1] <= rtol)
 
 
-# %% ex3-spmv
+# %% ex3-spmv sparse-tensor-product
+# Diagnosis: use gather and index_add
 # Builds a PyTorch sparse tensor from the values and multiplies: the values and the gradient
 # are right, but the backward pass creates a dense n_rows x n_cols intermediate.
 def spmv(row, col, values, x, n_rows):
@@ -159,7 +160,27 @@ def spmv(row, col, values, x, n_rows):
     return A @ x
 
 
-# %% ex4-sparse-solve
+# %% ex3-spmv assign-not-accumulate
+# Diagnosis: repeated indices need index_add
+# Indexed += : for a row index that appears several times only one term survives.
+def spmv(row, col, values, x, n_rows):
+    """y = A x, A with stored entries (row[k], col[k], values[k]), repeats added: (n_rows,)."""
+    y = torch.zeros(n_rows, dtype=values.dtype, device=values.device)
+    y[row] += values * x[col]
+    return y
+
+
+# %% ex3-spmv transposed-product
+# Diagnosis: that is A^T x, not A x
+# Gathers with row and scatters with col: the product with the transposed matrix.
+def spmv(row, col, values, x, n_rows):
+    """y = A x, A with stored entries (row[k], col[k], values[k]), repeats added: (n_rows,)."""
+    y = torch.zeros(n_rows, dtype=values.dtype, device=values.device)
+    return y.index_add(0, col, values * x[row])
+
+
+# %% ex4-sparse-solve adjoint-with-A
+# Diagnosis: did you solve the adjoint with A instead of A^T
 # The adjoint system solved with A instead of A^T: right for symmetric matrices only.
 class SparseSolve(torch.autograd.Function):
     """x = A^{-1} b, A given by (row, col, values); backward by the adjoint method."""
@@ -173,6 +194,7 @@ class SparseSolve(torch.autograd.Function):
         return x
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_x):
         row, col, x = ctx.saved_tensors
         lam = torch.from_numpy(ctx.lu.solve(grad_x.detach().cpu().numpy())).to(grad_x.device)
@@ -181,7 +203,83 @@ class SparseSolve(torch.autograd.Function):
         return None, None, grad_values, grad_b
 
 
-# %% ex5-recover
+# %% ex4-sparse-solve gradient-sign
+# Diagnosis: the sign of dL/dvalues
+# dL/dv_k = +lambda_row x_col: the minus sign of dA x = db - ... dropped.
+class SparseSolve(torch.autograd.Function):
+    """x = A^{-1} b, A given by (row, col, values); backward by the adjoint method."""
+
+    @staticmethod
+    def forward(ctx, row, col, values, b):
+        lu = spla.splu(to_scipy_csc(row, col, values, b.shape[0]))
+        x = torch.from_numpy(lu.solve(b.detach().cpu().numpy())).to(b.device)
+        ctx.lu = lu
+        ctx.save_for_backward(row, col, x)
+        return x
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_x):
+        row, col, x = ctx.saved_tensors
+        lam = ctx.lu.solve(grad_x.detach().cpu().numpy(), trans="T")
+        lam = torch.from_numpy(lam).to(grad_x.device)
+        grad_values = lam[row] * x[col] if ctx.needs_input_grad[2] else None
+        grad_b = lam if ctx.needs_input_grad[3] else None
+        return None, None, grad_values, grad_b
+
+
+# %% ex4-sparse-solve indices-swapped
+# Diagnosis: lambda and x indexed the wrong way round
+# -lambda[col] x[row]: the gradient of the transposed entry.
+class SparseSolve(torch.autograd.Function):
+    """x = A^{-1} b, A given by (row, col, values); backward by the adjoint method."""
+
+    @staticmethod
+    def forward(ctx, row, col, values, b):
+        lu = spla.splu(to_scipy_csc(row, col, values, b.shape[0]))
+        x = torch.from_numpy(lu.solve(b.detach().cpu().numpy())).to(b.device)
+        ctx.lu = lu
+        ctx.save_for_backward(row, col, x)
+        return x
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_x):
+        row, col, x = ctx.saved_tensors
+        lam = ctx.lu.solve(grad_x.detach().cpu().numpy(), trans="T")
+        lam = torch.from_numpy(lam).to(grad_x.device)
+        grad_values = -lam[col] * x[row] if ctx.needs_input_grad[2] else None
+        grad_b = lam if ctx.needs_input_grad[3] else None
+        return None, None, grad_values, grad_b
+
+
+# %% ex4-sparse-solve grad-b-is-grad-x
+# Diagnosis: dL/db is lambda
+# Returns dL/dx itself as dL/db, as if x were b.
+class SparseSolve(torch.autograd.Function):
+    """x = A^{-1} b, A given by (row, col, values); backward by the adjoint method."""
+
+    @staticmethod
+    def forward(ctx, row, col, values, b):
+        lu = spla.splu(to_scipy_csc(row, col, values, b.shape[0]))
+        x = torch.from_numpy(lu.solve(b.detach().cpu().numpy())).to(b.device)
+        ctx.lu = lu
+        ctx.save_for_backward(row, col, x)
+        return x
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_x):
+        row, col, x = ctx.saved_tensors
+        lam = ctx.lu.solve(grad_x.detach().cpu().numpy(), trans="T")
+        lam = torch.from_numpy(lam).to(grad_x.device)
+        grad_values = -lam[row] * x[col] if ctx.needs_input_grad[2] else None
+        grad_b = grad_x if ctx.needs_input_grad[3] else None
+        return None, None, grad_values, grad_b
+
+
+# %% ex5-recover misfit-not-weighted
+# Diagnosis: is the misfit not divided by 2 sigma^2
 # The misfit is not divided by sigma^2: with alpha = 100 the smoothness term then dominates
 # by a factor 1 / sigma^2 and the reconstruction stays close to kappa = 1.
 def recover_conductivity(u_obs, sources, sigma, solve, alpha=100.0, max_iter=100):
@@ -198,6 +296,60 @@ def recover_conductivity(u_obs, sources, sigma, solve, alpha=100.0, max_iter=100
                      for f, d in zip(sources, u_obs, strict=True))
         smoothness = (m[1:] - m[:-1]).square().sum() + (m[:, 1:] - m[:, :-1]).square().sum()
         loss = 0.5 * misfit + 0.5 * alpha * smoothness
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    optimizer.step(closure)
+    return torch.exp(m).detach(), losses
+
+
+# %% ex5-recover returns-log-kappa
+# Diagnosis: did you return m = log(kappa) instead of kappa = exp(m)
+# Minimises J correctly but hands back the optimisation variable m instead of kappa.
+def recover_conductivity(u_obs, sources, sigma, solve, alpha=100.0, max_iter=100):
+    """Minimise J(m), m = log(kappa), through a differentiable solve: (kappa (N, N), losses)."""
+    N = u_obs.shape[-1]
+    m = torch.zeros(N, N, dtype=u_obs.dtype, device=u_obs.device, requires_grad=True)
+    optimizer = torch.optim.LBFGS([m], max_iter=max_iter, line_search_fn="strong_wolfe",
+                                  tolerance_grad=1e-10, tolerance_change=1e-12)
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        row, col, values = diffusion_operator(torch.exp(m))
+        misfit = sum(((solve(row, col, values, f.reshape(-1)) - d.reshape(-1)) ** 2).sum()
+                     for f, d in zip(sources, u_obs, strict=True))
+        smoothness = (m[1:] - m[:-1]).square().sum() + (m[:, 1:] - m[:, :-1]).square().sum()
+        loss = misfit / (2 * sigma**2) + 0.5 * alpha * smoothness
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    optimizer.step(closure)
+    return m.detach(), losses
+
+
+# %% ex5-recover smoothness-of-kappa
+# Diagnosis: the smoothness term of kappa instead of m = log(kappa)
+# Regularises the differences of kappa, not of m: a different J with a different minimiser.
+def recover_conductivity(u_obs, sources, sigma, solve, alpha=100.0, max_iter=100):
+    """Minimise J(m), m = log(kappa), through a differentiable solve: (kappa (N, N), losses)."""
+    N = u_obs.shape[-1]
+    m = torch.zeros(N, N, dtype=u_obs.dtype, device=u_obs.device, requires_grad=True)
+    optimizer = torch.optim.LBFGS([m], max_iter=max_iter, line_search_fn="strong_wolfe",
+                                  tolerance_grad=1e-10, tolerance_change=1e-12)
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        row, col, values = diffusion_operator(torch.exp(m))
+        misfit = sum(((solve(row, col, values, f.reshape(-1)) - d.reshape(-1)) ** 2).sum()
+                     for f, d in zip(sources, u_obs, strict=True))
+        kappa = torch.exp(m)
+        smoothness = ((kappa[1:] - kappa[:-1]).square().sum()
+                      + (kappa[:, 1:] - kappa[:, :-1]).square().sum())
+        loss = misfit / (2 * sigma**2) + 0.5 * alpha * smoothness
         loss.backward()
         losses.append(loss.item())
         return loss

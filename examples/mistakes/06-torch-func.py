@@ -1,7 +1,9 @@
-# Typical mistakes for 06-torch-func: one plausible wrong answer per exercise.
-# Each block replaces the whole solution cell named after "# %%".
+# Typical mistakes for 06-torch-func (issue 22): blocks "# %% <grade_id> <slug>", each
+# replacing one solution cell; "# Diagnosis:" gives the words its failing test must say.
+# The first block of each grade_id is the one `make demo` uses.
 
-# %% ex1-batched-jacobian
+# %% ex1-batched-jacobian transposed
+# Diagnosis: is J transposed?
 # The gradient convention: J[..., j, i] = d f_i / d x_j, the transpose of the Jacobian.
 def batched_jacobian(f, X):
     """Jacobians of a pointwise field f: (n,) -> (m,) at points X (*batch, n); (*batch, m, n)."""
@@ -9,7 +11,26 @@ def batched_jacobian(f, X):
     J = vmap(jacrev(f))(X.reshape(-1, n))
     return J.reshape(*batch_shape, *J.shape[1:]).transpose(-1, -2)
 
-# %% ex2-jacobian
+# %% ex1-batched-jacobian no-flatten
+# Diagnosis: Flatten the leading axes
+# vmap over the first axis only: right for a list of points (B, n), wrong for a grid or a point.
+def batched_jacobian(f, X):
+    """Jacobians of a pointwise field f: (n,) -> (m,) at points X (*batch, n); (*batch, m, n)."""
+    return vmap(jacrev(f))(X)
+
+
+# %% ex1-batched-jacobian python-loop
+# Diagnosis: use vmap, not a Python loop over the points
+# Right values, but one jacrev per point in a Python loop: B calls instead of one batched call.
+def batched_jacobian(f, X):
+    """Jacobians of a pointwise field f: (n,) -> (m,) at points X (*batch, n); (*batch, m, n)."""
+    points = X.reshape(-1, X.shape[-1])
+    J = torch.stack([jacrev(f)(x) for x in points])
+    return J.reshape(*X.shape[:-1], *J.shape[1:])
+
+
+# %% ex2-jacobian rule-reversed
+# Diagnosis: the rule is the wrong way round
 # The rule the wrong way round: "jacrev for tall Jacobians, jacfwd for wide ones".
 def jacobian(f, x):
     """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
@@ -17,13 +38,55 @@ def jacobian(f, x):
     mode = jacrev if m > n else jacfwd
     return mode(f)(x)
 
-# %% ex3-hvp
+# %% ex2-jacobian always-reverse
+# Diagnosis: forward mode (jacfwd) needs only n passes
+# jacrev whatever the shape: right values, m backward passes even when n is much smaller.
+def jacobian(f, x):
+    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
+    return jacrev(f)(x)
+
+
+# %% ex2-jacobian columns-as-rows
+# Diagnosis: columns stacked as rows
+# The right modes by hand, but the JVP results (columns of J) stacked as rows: J^T.
+def jacobian(f, x):
+    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
+    m, n = f(x).shape[0], x.shape[0]
+    if m <= n:
+        return jacrev(f)(x)
+    basis = torch.eye(n, dtype=x.dtype, device=x.device)
+    return vmap(lambda t: jvp(f, (x,), (t,))[1])(basis)
+
+
+# %% ex3-hvp batch-into-jvp
+# Diagnosis: map over the directions with vmap
 # Forward over reverse for one direction, but a batch of directions is passed straight to jvp.
 def hvp(f, x, v):
     """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
     return jvp(grad(f), (x,), (v,))[1]
 
-# %% ex4-per-sample
+# %% ex3-hvp jvp-of-f
+# Diagnosis: the JVP of f itself
+# The JVP of f instead of grad(f): the directional derivative v^T grad f, one number.
+def hvp(f, x, v):
+    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
+    def single(direction):
+        return jvp(f, (x,), (direction,))[1]
+
+    return single(v) if v.ndim == 1 else vmap(single)(v)
+
+
+# %% ex3-hvp forms-hessian
+# Diagnosis: did you form the Hessian?
+# Right values through the full Hessian: n^2 memory, impossible at n = 400,000.
+def hvp(f, x, v):
+    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
+    H = hessian(f)(x)
+    return H @ v if v.ndim == 1 else v @ H
+
+
+# %% ex4-per-sample batch-gradient-copied
+# Diagnosis: every row is the batch gradient
 # The batch gradient (of the mean loss) copied into every row: averaged, not per sample.
 def per_sample_grads(model, loss_fn, X, y):
     """Gradient of each example's loss: {name: (B, *param.shape)} for model.named_parameters()."""
@@ -36,7 +99,37 @@ def per_sample_grads(model, loss_fn, X, y):
     g = grad(batch_loss)(params)
     return {name: t.expand(X.shape[0], *t.shape) for name, t in g.items()}
 
-# %% ex5-ensemble
+# %% ex4-per-sample divided-by-batch-size
+# Diagnosis: off by a factor of B
+# Each example's loss divided by B, as in the batch mean: every gradient B times too small.
+def per_sample_grads(model, loss_fn, X, y):
+    """Gradient of each example's loss: {name: (B, *param.shape)} for model.named_parameters()."""
+    params = {name: p.detach() for name, p in model.named_parameters()}
+    buffers = {name: b.detach() for name, b in model.named_buffers()}
+
+    def sample_loss(params, buffers, x, target):
+        pred = functional_call(model, (params, buffers), (x[None],))
+        return loss_fn(pred, target[None]) / X.shape[0]        # the 1/B of the batch mean
+
+    return vmap(grad(sample_loss), in_dims=(None, None, 0, 0))(params, buffers, X, y)
+
+
+# %% ex4-per-sample backward-loop
+# Diagnosis: its .grad was changed
+# Right values from a loop of backward() calls, which leaves the model's .grad set.
+def per_sample_grads(model, loss_fn, X, y):
+    """Gradient of each example's loss: {name: (B, *param.shape)} for model.named_parameters()."""
+    rows = {name: [] for name, _ in model.named_parameters()}
+    for b in range(X.shape[0]):
+        model.zero_grad()
+        loss_fn(model(X[b:b + 1]), y[b:b + 1]).backward()
+        for name, p in model.named_parameters():
+            rows[name].append(p.grad.clone())
+    return {name: torch.stack(r) for name, r in rows.items()}
+
+
+# %% ex5-ensemble shared-batch-mapped
+# Diagnosis: a shared batch (B, d) is not mapped
 # in_dims=0 for X in every case: a shared batch (B, d) is split across the models.
 def ensemble_predict(models, X):
     """Outputs (M, B, out) of M same-architecture models on X: (B, d) shared, or (M, B, d)."""
@@ -48,7 +141,30 @@ def ensemble_predict(models, X):
 
     return vmap(run_one, in_dims=(0, 0, 0))(params, buffers, X)
 
-# %% ex6-bratu
+# %% ex5-ensemble python-loop
+# Diagnosis: stack the weights and call it under vmap
+# Right outputs from a loop over the models: the network runs M times.
+def ensemble_predict(models, X):
+    """Outputs (M, B, out) of M same-architecture models on X: (B, d) shared, or (M, B, d)."""
+    return torch.stack([m(X[i] if X.ndim == 3 else X) for i, m in enumerate(models)])
+
+
+# %% ex5-ensemble batch-each-shared
+# Diagnosis: each model got the whole (M, B, d) X
+# in_dims None for X in every case: per-model batches are handed whole to every model.
+def ensemble_predict(models, X):
+    """Outputs (M, B, out) of M same-architecture models on X: (B, d) shared, or (M, B, d)."""
+    params, buffers = stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+
+    def run_one(p, b, x):
+        return functional_call(base, (p, b), (x,))
+
+    return vmap(run_one, in_dims=(0, 0, None))(params, buffers, X)
+
+
+# %% ex6-bratu chord-method
+# Diagnosis: is the Jacobian computed once and reused
 # The chord method: the Jacobian is computed once, at u0, and reused in every step.
 def solve_bratu(lam, N, tol=1e-9, max_iter=20):
     """Newton's method for u'' + lam e^u = 0, u(0) = u(1) = 0, on N interior nodes.
@@ -69,5 +185,55 @@ def solve_bratu(lam, N, tol=1e-9, max_iter=20):
         if r.abs().max() <= tol:
             break
         u = u + torch.linalg.solve(J, -r)
+        history.append(u)
+    return torch.stack(history).detach()
+
+
+# %% ex6-bratu spacing-1-over-N
+# Diagnosis: N interior nodes have h = 1/(N + 1)
+# Newton done right, on the wrong grid: h = 1/N puts the last node on the boundary.
+def solve_bratu(lam, N, tol=1e-9, max_iter=20):
+    """Newton's method for u'' + lam e^u = 0, u(0) = u(1) = 0, on N interior nodes.
+
+    Returns the iterates, shape (k + 1, N), row 0 the zero initial guess.
+    """
+    h = 1.0 / N
+
+    def residual(u):
+        padded = F.pad(u, (1, 1))
+        return (padded[:-2] - 2 * u + padded[2:]) / h**2 + lam * torch.exp(u)
+
+    u = torch.zeros(N, **f64)
+    history = [u]
+    for _ in range(max_iter):
+        r = residual(u)
+        if r.abs().max() <= tol:
+            break
+        u = u + torch.linalg.solve(jacfwd(residual)(u), -r)
+        history.append(u)
+    return torch.stack(history).detach()
+
+
+# %% ex6-bratu step-sign
+# Diagnosis: the Newton step solves J delta = -F(u_k)
+# The step with the wrong sign: delta = J^-1 F moves away from the root.
+def solve_bratu(lam, N, tol=1e-9, max_iter=20):
+    """Newton's method for u'' + lam e^u = 0, u(0) = u(1) = 0, on N interior nodes.
+
+    Returns the iterates, shape (k + 1, N), row 0 the zero initial guess.
+    """
+    h = 1.0 / (N + 1)
+
+    def residual(u):
+        padded = F.pad(u, (1, 1))
+        return (padded[:-2] - 2 * u + padded[2:]) / h**2 + lam * torch.exp(u)
+
+    u = torch.zeros(N, **f64)
+    history = [u]
+    for _ in range(max_iter):
+        r = residual(u)
+        if r.abs().max() <= tol:
+            break
+        u = u + torch.linalg.solve(jacfwd(residual)(u), r)
         history.append(u)
     return torch.stack(history).detach()
