@@ -35,20 +35,25 @@ class Row:
     record: state.Record | None
 
     @property
+    def where(self) -> tuple[str, str]:
+        return self.values["student_id"], self.values["assignment"]
+
+    @property
     def graded(self) -> bool:
         return bool(self.record) and self.record.status == state.GRADED
 
 
-def export(root: Path, quiet: bool = False) -> int:
+def export(root: Path, quiet: bool = False, mine=lambda student, assignment: True) -> int:
     """Write grades.csv; print the score table and the summary (unless quiet). Returns 1
-    when a submission is not graded (failed, unreadable, interrupted), else 0."""
+    when a submission is not graded (failed, unreadable, interrupted), else 0; only the
+    submissions `mine` accepts count (a grading machine's share of the class)."""
     rows = collect(root)
     with open(root / GRADES_CSV, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(row.values for row in rows)
     not_graded = [r for r in rows if r.record and r.record.status != state.GRADED]
-    not_graded = [r for r in not_graded if r.record.status != state.GONE]
+    not_graded = [r for r in not_graded if r.record.status != state.GONE and mine(*r.where)]
     if not quiet:
         report.print_scores(rows)
         report.print_summary(rows)
@@ -56,8 +61,7 @@ def export(root: Path, quiet: bool = False) -> int:
         if not_graded:
             print(f"\n{len(not_graded)} submission(s) not graded; everything else was:")
             for row in not_graded:
-                where = f"{row.values['student_id']}/{row.values['assignment']}"
-                print(f"  {where}: {row.values[NOTE]}")
+                print(f"  {'/'.join(row.where)}: {row.values[NOTE]}")
     return 1 if not_graded else 0
 
 

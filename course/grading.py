@@ -75,7 +75,7 @@ def grade(
         export(root, quiet=True)
         print(f"\ninterrupted: {finished} of {len(jobs)} graded; run make grade again to finish")
         return 130
-    status = export(root)
+    status = export(root, mine=selection.wants)
     print(f"Intake:     {intake_report} (repairs, problems, suspicious code, per student)")
     print(f"Feedback:   {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
     print(f"Autograded: {root / 'autograded'}   Gradebook: {NbGrader(root).db_url}")
