@@ -54,7 +54,12 @@ def cluster(folder: Path):
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         shutil.chown(sockets, "postgres")
-    run = lambda *c: subprocess.run(as_server_user(list(c)), check=True, capture_output=True)  # noqa: E731
+
+    def run(*command):
+        done = subprocess.run(as_server_user(list(command)), capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
     run(str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U", USER)
     port = free_port()
     options = f"-k {sockets} -p {port} -c listen_addresses=127.0.0.1 -c max_connections=100"
@@ -72,5 +77,6 @@ def cluster(folder: Path):
     try:
         run(str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE)
         yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/{DATABASE}"
-    finally:
-        run(str(programs / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    finally:  # stopped whatever happened; a server that is already gone is fine
+        stop = [str(programs / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(as_server_user(stop), capture_output=True)
