@@ -193,7 +193,7 @@ class Sandbox:
     """The sandbox of one kernel whose working folder is `folder`."""
 
     def __init__(self, folder: Path, processes: int):
-        self.folder = folder.resolve()
+        self.folder = working_folder(folder)
         self.processes = processes
         self.uid = worker_uid() if os.geteuid() == 0 else None
         self.alias = Path(tempfile.mkdtemp(prefix="course-kernel-", dir="/tmp"))
@@ -238,6 +238,21 @@ class Sandbox:
         if self.uid is not None:
             give(self.folder, 0, mode=0o755)
         shutil.rmtree(self.alias, ignore_errors=True)
+
+
+def working_folder(folder: Path) -> Path:
+    """`folder`, resolved, if it can be a submission's working folder: it is given to the
+    kernel's uid, so never /, a top-level folder, the temporary folder, a home, or a folder
+    holding the Python environment."""
+    folder = folder.resolve()
+    common = {Path(tempfile.gettempdir()).resolve(), Path.home().resolve()}
+    if (
+        len(folder.parts) < 3
+        or folder in common
+        or any(p.is_relative_to(folder) for p in python_paths())
+    ):
+        raise SandboxError(f"not a submission's working folder: {folder}")
+    return folder
 
 
 def environment() -> list[str]:

@@ -304,3 +304,10 @@ def test_a_fork_bomb_costs_only_its_exercise(graded):
         pytest.skip("a fork bomb runs only in the sandbox")
     assert "BlockingIOError" in outputs(graded["root"], "fork-bomb")
     assert float(graded["rows"]["fork-bomb"]["score"]) == 5
+
+
+@pytest.mark.parametrize("folder", ["/", "/tmp", "/work", str(Path.home()), sandbox.sys.prefix])
+def test_only_a_submissions_folder_is_handed_to_a_kernel(folder):
+    """The working folder is given to the kernel's uid: never a shared folder."""
+    with pytest.raises(sandbox.SandboxError, match="not a submission's working folder"):
+        sandbox.Sandbox(Path(folder), processes=PROCESSES)
