@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import collect, intake, interrupts, layout, parallel, release, roster, state
+from . import collect, intake, interrupts, layout, parallel, release, roster, sandbox, state
 from .export import GRADES_CSV, export
 from .nbgrader_api import NbGrader
 from .roster import ROSTER_CSV
@@ -56,12 +56,18 @@ def grade(
         print(f"roster: {line}")
     intakes, other = intake.take_in(root, known, ids)
     intake_report = intake.write_report(root, intakes, other)
-    add_students(root, class_list, intakes)
+    add_students(root, class_list, {it.student for it in intakes} | set(ids.values()) - {None})
     selection = Selection(students or [], assignments or [], share)
     wanted = [it for it in intakes if selection.wants(it.student, it.assignment)]
     jobs = plan(root, wanted, records, force or selection.named)
     forget_missing(root, intakes, records, selection)
     unchanged = sum(1 for it in wanted if it.notebook) - len(jobs)
+    if jobs:
+        try:
+            print(sandbox.announce(root))
+        except sandbox.SandboxError as err:
+            print(f"error: {err}")
+            return 1
     print(f"Autograding {len(jobs)} submission(s), {workers} at a time ({unchanged} unchanged)")
     try:
         with interrupts.interruptible():
@@ -153,13 +159,13 @@ def gradebook(root: Path):
     return NbGrader(root).gradebook()
 
 
-def add_students(root: Path, class_list: roster.Roster, intakes: list) -> None:
-    """Put the roster's students and every submitting student in the gradebook."""
+def add_students(root: Path, class_list: roster.Roster, students: set[str]) -> None:
+    """Put the roster's students and every student with a folder in the gradebook."""
     with gradebook(root) as gb:
         for s in class_list.students.values():
             details = {"first_name": s.first_name, "last_name": s.last_name, "email": s.email}
             gb.update_or_create_student(s.id, **{k: v for k, v in details.items() if v})
-        for student in sorted({it.student for it in intakes} - set(class_list.students)):
+        for student in sorted(students - set(class_list.students)):
             gb.update_or_create_student(student)
 
 
