@@ -45,6 +45,11 @@ def grade(
         print("The roster cannot be used, so nothing was graded:")
         print("\n".join(f"  {line}" for line in class_list.problems))
         return 1
+    try:
+        print(sandbox.announce(root))
+    except sandbox.SandboxError as err:
+        print(f"The grading kernels cannot be sandboxed, so nothing was graded: {err}")
+        return 1
     records = state.State(root)
     known = layout.assignments(root)
     if release_first and (count := release.release_changed(root, known, records)):
@@ -62,12 +67,6 @@ def grade(
     jobs = plan(root, wanted, records, force or selection.named)
     forget_missing(root, intakes, records, selection)
     unchanged = sum(1 for it in wanted if it.notebook) - len(jobs)
-    if jobs:
-        try:
-            print(sandbox.announce(root))
-        except sandbox.SandboxError as err:
-            print(f"error: {err}")
-            return 1
     print(f"Autograding {len(jobs)} submission(s), {workers} at a time ({unchanged} unchanged)")
     try:
         with interrupts.interruptible():
