@@ -100,9 +100,15 @@ def pytest(python: Path, name: str, *args: str) -> dict:
     failures = []
     for case in ET.parse(report).iter("testcase"):
         for bad in [*case.iter("failure"), *case.iter("error")]:
-            failures.append(f"{case.get('name')}: {summary(bad.text or bad.get('message') or '')}")
+            failures.append(f"{case.get('name')}: {describe(bad)}")
     outcome = "pass" if done.returncode == 0 else "fail"
     return {"result": outcome, "seconds": seconds, "failures": failures}
+
+
+def describe(bad: ET.Element) -> str:
+    """A failure in a line: pytest's message, or for a notebook cell nbval's report."""
+    message = bad.get("message") or ""
+    return summary(bad.text or "") if "Notebook cell" in message or not message else message[:400]
 
 
 def summary(text: str) -> str:
