@@ -1,7 +1,7 @@
 # Correct answers to 06-torch-func written another way (issue 22): blocks
 # "# %% <grade_id> <slug>", each replacing one solution cell; each must get full marks.
 
-# %% ex6-bratu cat-and-jacrev
+# %% ex6-bratu cat-padding
 # The boundary zeros by torch.cat instead of F.pad, the Jacobian computed inside the step.
 def solve_bratu(lam, N, tol=1e-9, max_iter=20):
     """Newton's method for u'' + lam e^u = 0, u(0) = u(1) = 0, on N interior nodes.
