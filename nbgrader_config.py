@@ -18,8 +18,8 @@ c.CourseDirectory.release_directory = RELEASE_DIR
 # What a student sees where an answer goes.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# A cell that runs longer than this is interrupted and scores 0; later cells still run.
-# Per-assignment values live in grading.toml; `make grade` applies them.
+# Wall-clock backstop per cell (for code that waits without using CPU); the limit that
+# decides a score counts CPU seconds (course/limits.py). Both per assignment in grading.toml.
 c.Execute.timeout = cell_timeout(None)
 # Each kernel would warn on the console that it talks to the grader over local TCP.
 c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
