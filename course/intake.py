@@ -22,6 +22,7 @@ import nbformat
 import nbformat.reader
 
 from . import cells, layout
+from .preprocessors import names_tests_read
 
 INTAKE_DIR = "intake"  # nbgrader's submitted_directory when grading
 REPORT = "intake-report.txt"
@@ -459,7 +460,7 @@ def what_tests_use(nb) -> tuple[set[str], dict[str, str], set[str]]:
         if cells.is_test(cell):
             loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             used |= loads - {name for node in ast.walk(tree) for name, _ in binds(node)}
-    return provided & used, imports, statements
+    return provided & names_tests_read(nb, used), imports, statements
 
 
 def tampering(tree, modules: set[str]):

@@ -9,6 +9,7 @@ Feedback: course.feedback.
 
 import ast
 import asyncio
+import symtable
 from pathlib import Path
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -60,14 +61,44 @@ def used_names(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
+def global_reads(source: str) -> set[str]:
+    """Global names the functions and classes of a cell read when they are called."""
+    try:
+        table = symtable.symtable(cells.python_source(source), "cell", "exec")
+    except SyntaxError:
+        return set()
+    names, tables = set(), table.get_children()
+    while tables:
+        scope = tables.pop()
+        names |= {s.get_name() for s in scope.get_symbols() if s.is_referenced() and s.is_global()}
+        tables += scope.get_children()
+    return names
+
+
+def names_tests_read(nb, tested: set[str] | None = None) -> set[str]:
+    """Names the test cells read (`tested`, by default every name in them), directly or
+    through the functions of locked cells they call (a check helper that reads
+    `PeakNumel` makes `PeakNumel` a name the tests use)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if tested is None:
+        tested = set().union(*(used_names(c.source) for c in code if cells.is_test(c)))
+    helpers = [
+        (bound_names(c.source), global_reads(c.source))
+        for c in code
+        if cells.meta(c).get("locked") and not cells.is_test(c) and not cells.is_solution(c)
+    ]
+    while more := set().union(*(reads for bound, reads in helpers if bound & tested)) - tested:
+        tested |= more
+    return tested
+
+
 class GuardTests(NbGraderPreprocessor):
     """Insert guard cells: protect() first, remember() after each locked code cell that
     defines names the tests use, restore() before each test cell. Runs after
     OverwriteCells, so the locked cells and tests are the instructor's."""
 
     def preprocess(self, nb, resources):
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        tested = set().union(*(used_names(c.source) for c in code if cells.is_test(c)))
+        tested = names_tests_read(nb)
         guarded = [guard_cell("protect()")]
         for cell in nb.cells:
             if cells.is_test(cell):
