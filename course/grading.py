@@ -198,9 +198,8 @@ def intake_notes(it: intake.Intake) -> dict:
         note = "graded; check by hand: " + "; ".join(it.problems + it.suspicious)
         return {"note": note, "check": True, "repaired": bool(it.repairs)}
     if it.repairs:
-        return {"note": f"graded after {len(it.repairs)} repair(s): see {intake.REPORT}"} | {
-            "repaired": True
-        }
+        note = f"graded after {len(it.repairs)} repair(s): see {intake.REPORT}"
+        return {"note": note, "repaired": True}
     return {}
 
 
