@@ -26,7 +26,8 @@ c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 
 # Autograding: the instructor's cells are restored (OverwriteCells), then guard cells make
 # the tests compare with the real torch/numpy functions; a dead kernel costs only the cells
-# it did not run; stderr output is not a failure; huge outputs are cut.
+# it did not run; stderr output is not a failure, a shown value not a score; huge outputs
+# are cut.
 P = "nbgrader.preprocessors"
 c.Autograde.sanitize_preprocessors = [
     f"{P}.ClearOutput",
@@ -42,6 +43,7 @@ c.Autograde.autograde_preprocessors = [
     "course.preprocessors.LimitOutputSize",
     f"{P}.LimitOutput",
     "course.preprocessors.StderrIsNotFailure",
+    "course.preprocessors.ValueIsNotScore",
     f"{P}.SaveAutoGrades",
     f"{P}.AssignLatePenalties",
     f"{P}.CheckCellMetadata",

@@ -3,7 +3,8 @@
 Autograde: tests run against the real comparison functions (GuardTests), a cell is
 stopped at its CPU-time limit and a dead kernel costs only the cells it did not run
 (ExecuteSurvivingCrashes), a warning on stderr costs
-nothing (StderrIsNotFailure), and huge outputs are cut (LimitOutputSize).
+nothing (StderrIsNotFailure), a value a test cell shows is never taken for a partial score
+(ValueIsNotScore), and huge outputs are cut (LimitOutputSize).
 Feedback: course.feedback.
 """
 
@@ -234,6 +235,20 @@ class StderrIsNotFailure(NbGraderPreprocessor):
                 if output.output_type == "stream" and output.name == "stderr":
                     output.name = "stdout"
                     output.text = "[stderr] " + output.text
+        return cell, resources
+
+
+class ValueIsNotScore(NbGraderPreprocessor):
+    """nbgrader takes a number that a graded cell shows as its score (partial credit): a test
+    cell ending in a call that returns 1e-11 would score 1e-11 points. The course's tests
+    pass or fail, so a test cell's shown value becomes plain display output."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cells.is_test(cell):
+            for output in cell.get("outputs", []):
+                if output.output_type == "execute_result":
+                    output.output_type = "display_data"
+                    output.pop("execution_count", None)
         return cell, resources
 
 
