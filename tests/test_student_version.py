@@ -6,7 +6,8 @@ import sys
 
 from course import cells, execute, layout
 
-THIRD_PARTY = {"torch", "numpy", "scipy", "matplotlib", "einops", "tqdm"}
+# tqdm and threadpoolctl are optional: imported under try/except ImportError
+THIRD_PARTY = {"torch", "numpy", "scipy", "matplotlib", "einops", "tqdm", "threadpoolctl"}
 
 
 def code_cells(assignment):
