@@ -35,18 +35,24 @@ def pairwise_sq_dists(X, Y):
     return (x2 - 2.0 * (X @ Y.T) + y2).clamp_min(0.0)
 
 
-# %% ex3-central-difference sqrt-eps-step
-# Diagnosis: That is the forward difference's sqrt(eps) rule
+# %% ex3-central-difference divide-by-2h
+# Diagnosis: Dividing by 2h: x + h and x - h were rounded
 def central_difference(f, x, h):
     """(f(x + h) - f(x - h)) / (2 h), elementwise; same shape and dtype as x."""
+    # Mistake: the textbook formula; x + h and x - h are rounded in x's dtype, so the
+    # step actually taken is not 2h (by up to 1e-3 relative at x = 1000 in float32).
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-def optimal_central_step(dtype):
-    """Minimiser of E(h) = h^2 / 6 + eps / h for the machine epsilon of dtype."""
-    # Mistake: the square-root rule of the forward difference, far too small for a
-    # central difference (about 1e-8 instead of 1e-5 in float64).
-    return math.sqrt(torch.finfo(dtype).eps)
+def fit_error_model(steps, errors, max_error=0.1):
+    """Fit E(h) = a h^2 + b / h by relative least squares: -> (a, b, h_star)."""
+    keep = torch.isfinite(errors) & (errors > 0) & (errors < max_error)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h**2 / E, 1 / (h * E)], dim=1)
+    scale = A.norm(dim=0)
+    coef = torch.linalg.lstsq(A / scale, torch.ones_like(E)[:, None]).solution[:, 0] / scale
+    a, b = coef.tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
 
 
 # %% ex4-logsumexp no-shift
@@ -152,52 +158,93 @@ def pairwise_sq_dists(X, Y):
     return ((X[:, None, :] - Y[None, :, :]) ** 2).sum(dim=-1).sqrt()
 
 
-# %% ex3-central-difference no-factor-3
-# Diagnosis: eps^(1/3) misses a factor
+# %% ex3-central-difference unweighted-fit
+# Diagnosis: A fit of the absolute errors is dominated by the largest errors
 def central_difference(f, x, h):
-    """(f(x + h) - f(x - h)) / (2 h), elementwise; same shape and dtype as x."""
-    return (f(x + h) - f(x - h)) / (2 * h)
+    """(f(x + h) - f(x - h)) / ((x + h) - (x - h)), x + h and x - h rounded in x's dtype."""
+    x_plus, x_minus = x + h, x - h
+    return (f(x_plus) - f(x_minus)) / (x_plus - x_minus)
 
 
-def optimal_central_step(dtype):
-    """Minimiser of E(h) = h^2 / 6 + eps / h, with the factor from E'(h) = 0 dropped."""
-    return float(torch.finfo(dtype).eps ** (1 / 3))
+def fit_error_model(steps, errors, max_error=0.1):
+    """Fit E(h) = a h^2 + b / h to the errors themselves (absolute residuals)."""
+    keep = torch.isfinite(errors) & (errors > 0) & (errors < max_error)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h**2, 1 / h], dim=1)  # unweighted: the largest errors dominate
+    scale = A.norm(dim=0)
+    coef = torch.linalg.lstsq(A / scale, E[:, None]).solution[:, 0] / scale
+    a, b = coef.tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
 
-
-# %% ex3-central-difference forward-difference
-# Diagnosis: That is the forward difference
+# %% ex3-central-difference h-not-squared
+# Diagnosis: check the powers of h that multiply a and b
 def central_difference(f, x, h):
-    """A one-sided difference where the central one was asked for."""
-    return (f(x + h) - f(x)) / h
+    """(f(x + h) - f(x - h)) / ((x + h) - (x - h)), x + h and x - h rounded in x's dtype."""
+    x_plus, x_minus = x + h, x - h
+    return (f(x_plus) - f(x_minus)) / (x_plus - x_minus)
 
 
-def optimal_central_step(dtype):
-    """Minimiser of E(h) = h^2 / 6 + eps / h for the machine epsilon of dtype."""
-    return float((3 * torch.finfo(dtype).eps) ** (1 / 3))
+def fit_error_model(steps, errors, max_error=0.1):
+    """Fit E(h) = a h + b / h (the forward difference's model) by relative least squares."""
+    keep = torch.isfinite(errors) & (errors > 0) & (errors < max_error)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h / E, 1 / (h * E)], dim=1)  # h where the central difference has h^2
+    scale = A.norm(dim=0)
+    coef = torch.linalg.lstsq(A / scale, torch.ones_like(E)[:, None]).solution[:, 0] / scale
+    a, b = coef.tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
 
-
-# %% ex3-central-difference divide-by-h
-# Diagnosis: divide by 2h, not by h
+# %% ex3-central-difference unscaled-lstsq
+# Diagnosis: the solver dropped one; scale the columns
 def central_difference(f, x, h):
-    """The central difference divided by h instead of 2h."""
-    return (f(x + h) - f(x - h)) / h
+    """(f(x + h) - f(x - h)) / ((x + h) - (x - h)), x + h and x - h rounded in x's dtype."""
+    x_plus, x_minus = x + h, x - h
+    return (f(x_plus) - f(x_minus)) / (x_plus - x_minus)
 
 
-def optimal_central_step(dtype):
-    """Minimiser of E(h) = h^2 / 6 + eps / h for the machine epsilon of dtype."""
-    return float((3 * torch.finfo(dtype).eps) ** (1 / 3))
+def fit_error_model(steps, errors, max_error=0.1):
+    """Relative least squares without scaling the columns: lstsq treats one as rank loss."""
+    keep = torch.isfinite(errors) & (errors > 0) & (errors < max_error)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h**2 / E, 1 / (h * E)], dim=1)
+    a, b = torch.linalg.lstsq(A, torch.ones_like(E)[:, None]).solution[:, 0].tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
 
-
-# %% ex3-central-difference float64-eps
-# Diagnosis: Use the machine epsilon of the dtype asked for
+# %% ex3-central-difference no-max-error
+# Diagnosis: not below max_error
 def central_difference(f, x, h):
-    """(f(x + h) - f(x - h)) / (2 h), elementwise; same shape and dtype as x."""
-    return (f(x + h) - f(x - h)) / (2 * h)
+    """(f(x + h) - f(x - h)) / ((x + h) - (x - h)), x + h and x - h rounded in x's dtype."""
+    x_plus, x_minus = x + h, x - h
+    return (f(x_plus) - f(x_minus)) / (x_plus - x_minus)
 
 
-def optimal_central_step(dtype):
-    """The float64 step, whatever dtype is asked for."""
-    return float((3 * torch.finfo(torch.float64).eps) ** (1 / 3))
+def fit_error_model(steps, errors, max_error=0.1):
+    """Relative least squares over every finite, positive error (max_error ignored)."""
+    keep = torch.isfinite(errors) & (errors > 0)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h**2 / E, 1 / (h * E)], dim=1)
+    scale = A.norm(dim=0)
+    coef = torch.linalg.lstsq(A / scale, torch.ones_like(E)[:, None]).solution[:, 0] / scale
+    a, b = coef.tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
+
+# %% ex3-central-difference float64-evaluation
+# Diagnosis: evaluate f in x's dtype
+def central_difference(f, x, h):
+    """The step taken, but x + h and x - h (and f) in float64: no rounding in x's dtype."""
+    x_plus, x_minus = x.double() + h, x.double() - h
+    return ((f(x_plus) - f(x_minus)) / (x_plus - x_minus)).to(x.dtype)
+
+
+def fit_error_model(steps, errors, max_error=0.1):
+    """Fit E(h) = a h^2 + b / h by relative least squares: -> (a, b, h_star)."""
+    keep = torch.isfinite(errors) & (errors > 0) & (errors < max_error)
+    h, E = steps[keep], errors[keep]
+    A = torch.stack([h**2 / E, 1 / (h * E)], dim=1)
+    scale = A.norm(dim=0)
+    coef = torch.linalg.lstsq(A / scale, torch.ones_like(E)[:, None]).solution[:, 0] / scale
+    a, b = coef.tolist()
+    return a, b, (b / (2 * a)) ** (1 / 3)
 
 
 # %% ex4-logsumexp global-max
