@@ -70,14 +70,80 @@ def multi_head_attention(x, W_q, W_k, W_v, W_o, num_heads, mask=None):
     return out.transpose(1, 2).reshape(B, S, D) @ W_o
 
 
-# %% ex5-chain-order mm-and-costs
-def chain_product(A, B, C):
-    """(order, A @ B @ C) with order "(AB)C" or "A(BC)", whichever costs fewer multiply-adds."""
-    if A.shape[1] != B.shape[0] or B.shape[1] != C.shape[0]:
-        raise ValueError(f"cannot chain {tuple(A.shape)} x {tuple(B.shape)} x {tuple(C.shape)}")
-    m, n = A.shape
-    p, q = C.shape
-    costs = {"(AB)C": m * n * p + m * p * q, "A(BC)": n * p * q + m * n * q}
-    if costs["(AB)C"] > costs["A(BC)"]:
-        return "A(BC)", torch.mm(A, torch.mm(B, C))
-    return "(AB)C", torch.mm(torch.mm(A, B), C)
+# %% ex5-chain-order memoised-recursion
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    import functools
+
+    shapes = [tuple(s) for s in shapes]
+    for left, right in zip(shapes, shapes[1:], strict=False):
+        if left[1] != right[0]:
+            raise ValueError(f"cannot multiply {left} by {right}")
+
+    @functools.cache
+    def solve(i, j):  # (cost, order) of matrices i..j; a tie goes to the last split
+        if i == j:
+            return 0, i
+        best = None
+        for k in range(i, j):
+            (cost_l, left), (cost_r, right) = solve(i, k), solve(k + 1, j)
+            cost = cost_l + cost_r + shapes[i][0] * shapes[k][1] * shapes[j][1]
+            if best is None or cost <= best[0]:
+                best = cost, (left, right)
+        return best
+
+    return solve(0, len(shapes) - 1)
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+    if isinstance(order, int):
+        return matrices[order]
+    stack, todo = [], [order]  # an explicit post-order walk instead of recursion
+    while todo:
+        node = todo.pop()
+        if isinstance(node, int):
+            stack.append(matrices[node])
+        elif node == "mm":
+            right, left = stack.pop(), stack.pop()
+            stack.append(torch.mm(left, right))
+        else:
+            todo += ["mm", node[1], node[0]]
+    return stack[0]
+
+
+# %% ex5-chain-order split-tables
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    n = len(shapes)
+    for i in range(n - 1):
+        if shapes[i][1] != shapes[i + 1][0]:
+            raise ValueError(f"inner sizes differ: {tuple(shapes[i])} x {tuple(shapes[i + 1])}")
+    p = [shapes[0][0]] + [s[1] for s in shapes]
+    cost = [[0] * n for _ in range(n)]  # the tables m and s of Cormen et al.
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = math.inf
+            for k in range(j - 1, i - 1, -1):  # splits from the right: another tie-break
+                c = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+
+    def build(i, j):
+        return i if i == j else (build(i, split[i][j]), build(split[i][j] + 1, j))
+
+    return cost[0][n - 1], build(0, n - 1)
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+
+    def multiply(order):
+        if isinstance(order, int):
+            return matrices[order]
+        return torch.matmul(multiply(order[0]), multiply(order[1]))
+
+    return multiply(chain_order([tuple(M.shape) for M in matrices])[1])

@@ -232,50 +232,289 @@ def multi_head_attention(x, W_q, W_k, W_v, W_o, num_heads, mask=None):
     return rearrange(heads, "b h s e -> b s (e h)") @ W_o
 
 
-# %% ex5-chain-order first-product-only
-# Diagnosis: count both products of each order, not only the first
-# Compares only the cost of the first of the two products.
-def chain_product(A, B, C):
-    """(order, A @ B @ C) with order "(AB)C" or "A(BC)", whichever costs fewer multiply-adds."""
-    (m, n), (n_b, p), (p_c, q) = A.shape, B.shape, C.shape
-    if n != n_b or p != p_c:
-        raise ValueError(f"shapes {tuple(A.shape)}, {tuple(B.shape)}, {tuple(C.shape)}")
-    if m * n * p <= n * p * q:
-        return "(AB)C", (A @ B) @ C
-    return "A(BC)", A @ (B @ C)
+# %% ex5-chain-order product-left-to-right
+# Diagnosis: multiplied left to right, not in the order of chain_order
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k + 1] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )
+    return best[0, len(shapes) - 1]
 
 
-# %% ex5-chain-order tie-to-right
-# Diagnosis: on a tie, '(AB)C'
-def chain_product(A, B, C):
-    """(order, A @ B @ C) with order "(AB)C" or "A(BC)", whichever costs fewer multiply-adds."""
-    (m, n), (n_b, p), (p_c, q) = A.shape, B.shape, C.shape
-    if n != n_b or p != p_c:
-        raise ValueError(f"shapes {tuple(A.shape)}, {tuple(B.shape)}, {tuple(C.shape)}")
-    if m * n * p + m * p * q < n * p * q + m * n * q:  # a tie goes to A(BC)
-        return "(AB)C", (A @ B) @ C
-    return "A(BC)", A @ (B @ C)
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    chain_order([M.shape for M in matrices])  # checks the shapes, then ignores the order
+    product = matrices[0]
+    for M in matrices[1:]:
+        product = product @ M
+    return product
 
 
-# %% ex5-chain-order both-orders-computed
-# Diagnosis: compute only the order you return
-def chain_product(A, B, C):
-    """(order, A @ B @ C) with order "(AB)C" or "A(BC)", whichever costs fewer multiply-adds."""
-    (m, n), (n_b, p), (p_c, q) = A.shape, B.shape, C.shape
-    if n != n_b or p != p_c:
-        raise ValueError(f"shapes {tuple(A.shape)}, {tuple(B.shape)}, {tuple(C.shape)}")
-    left, right = (A @ B) @ C, A @ (B @ C)  # both computed, one thrown away
-    if m * n * p + m * p * q <= n * p * q + m * n * q:
-        return "(AB)C", left
-    return "A(BC)", right
+# %% ex5-chain-order greedy-cheapest-pair
+# Diagnosis: cheapest adjacent pair first (greedy) is not optimal
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    parts, total = [(i, s) for i, s in enumerate(shapes)], 0
+    while len(parts) > 1:  # always the cheapest adjacent product next
+        costs = [a[1][0] * a[1][1] * b[1][1] for a, b in zip(parts, parts[1:], strict=False)]
+        k = costs.index(min(costs))
+        total += costs[k]
+        parts[k : k + 2] = [((parts[k][0], parts[k + 1][0]), (parts[k][1][0], parts[k + 1][1][1]))]
+    return total, parts[0][0]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
+
+
+# %% ex5-chain-order split-off-by-one
+# Diagnosis: off-by-one in the split?
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )  # p[k]: the inner size is p[k + 1]
+    return best[0, len(shapes) - 1]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
+
+
+# %% ex5-chain-order result-size-cost
+# Diagnosis: m*n*k multiply-adds per product, not m*n
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )  # the size of the result
+    return best[0, len(shapes) - 1]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
+
+
+# %% ex5-chain-order worst-order
+# Diagnosis: this is the cost of the worst order
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = max(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k + 1] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )
+    return best[0, len(shapes) - 1]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
+
+
+# %% ex5-chain-order vectors-left-out
+# Diagnosis: vector ends were left out of the DP
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    lo = 1 if len(shapes) > 2 and shapes[0][0] == 1 else 0  # vectors are cheap: add them last
+    hi = len(shapes) - 2 if len(shapes) - lo > 2 and shapes[-1][1] == 1 else len(shapes) - 1
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, hi - lo + 2):
+        for i in range(lo, hi - length + 2):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k + 1] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )
+    cost, order = best[lo, hi]
+    if lo:
+        cost, order = cost + p[0] * p[1] * p[hi + 1], (0, order)
+    if hi < len(shapes) - 1:
+        cost, order = cost + p[0] * p[-2] * p[-1], (order, hi + 1)
+    return cost, order
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
 
 
 # %% ex5-chain-order multi-dot
-# Diagnosis: linalg_multi_dot called
-def chain_product(A, B, C):
-    """(order, A @ B @ C) with order "(AB)C" or "A(BC)", whichever costs fewer multiply-adds."""
-    (m, n), (n_b, p), (p_c, q) = A.shape, B.shape, C.shape
-    if n != n_b or p != p_c:
-        raise ValueError(f"shapes {tuple(A.shape)}, {tuple(B.shape)}, {tuple(C.shape)}")
-    order = "(AB)C" if m * n * p + m * p * q <= n * p * q + m * n * q else "A(BC)"
-    return order, torch.linalg.multi_dot([A, B, C])  # the library picks its own order
+# Diagnosis: a library routine that orders the chain itself
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    shapes = [tuple(s) for s in shapes]
+    for i in range(len(shapes) - 1):
+        left, right = shapes[i], shapes[i + 1]
+        if left[1] != right[0]:
+            raise ValueError(f"matrices {i} and {i + 1} do not chain: shapes {left} and {right}")
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k + 1] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )
+    return best[0, len(shapes) - 1]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    chain_order([M.shape for M in matrices])
+    if len(matrices) == 1:
+        return matrices[0]
+    return torch.linalg.multi_dot(matrices)  # the library's own optimal order
+
+
+# %% ex5-chain-order message-without-shapes
+# Diagnosis: name the shapes that do not chain
+def chain_order(shapes):
+    """(minimal multiply-adds, optimal order) for a chain of matrices of the given shapes."""
+    p = [rows for rows, _ in shapes] + [shapes[-1][1]]
+    if any(cols != rows for (_, cols), (rows, _) in zip(shapes, shapes[1:], strict=False)):
+        raise ValueError("the inner sizes do not match")
+    best = {(i, i): (0, i) for i in range(len(shapes))}
+    for length in range(2, len(shapes) + 1):
+        for i in range(len(shapes) - length + 1):
+            j = i + length - 1
+            best[i, j] = min(
+                (
+                    (
+                        best[i, k][0] + best[k + 1, j][0] + p[i] * p[k + 1] * p[j + 1],
+                        (best[i, k][1], best[k + 1, j][1]),
+                    )
+                    for k in range(i, j)
+                ),
+                key=lambda entry: entry[0],
+            )
+    return best[0, len(shapes) - 1]
+
+
+def chain_product(matrices):
+    """The product of a chain of 2-D tensors, multiplied in the order chain_order finds."""
+    _, order = chain_order([M.shape for M in matrices])
+
+    def multiply(node):
+        return matrices[node] if isinstance(node, int) else multiply(node[0]) @ multiply(node[1])
+
+    return multiply(order)
