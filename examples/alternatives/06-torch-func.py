@@ -34,26 +34,54 @@ def batched_jacobian(f, X):
     return J.reshape(X.shape[:-1] + J.shape[1:])
 
 
-# %% ex2-jacobian vjp-and-jvp-by-hand
-# The passes written out: one vjp and m calls of its function, or n jvps, batched with vmap.
-def jacobian(f, x):
-    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
-    y, vjp_fn = vjp(f, x)
-    m, n = y.shape[0], x.shape[0]
-    if m <= n:
-        return vmap(lambda u: vjp_fn(u)[0])(torch.eye(m, dtype=y.dtype, device=y.device))
-    columns = vmap(lambda t: jvp(f, (x,), (t,))[1])(torch.eye(n, dtype=x.dtype, device=x.device))
-    return columns.T
+# %% ex2-jacobian jacfwd-of-coefficients
+# jacfwd of a function of 3 seed coefficients: its 3 tangents are the coloured seeds.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    n = u.shape[0]
+    seeds = torch.zeros(3, n, dtype=u.dtype, device=u.device)
+    for c in range(3):
+        seeds[c, c::3] = 1.0
+    C = jacfwd(lambda a: fun(u + a @ seeds))(torch.zeros(3, dtype=u.dtype, device=u.device))
+    ab = torch.zeros(3, n, dtype=u.dtype, device=u.device)
+    j = torch.arange(n, device=u.device)
+    ab[1] = C[j, j % 3]
+    ab[0, 1:] = C[j[1:] - 1, j[1:] % 3]
+    ab[2, :-1] = C[j[:-1] + 1, j[:-1] % 3]
+    return ab
 
 
-# %% ex3-hvp reverse-over-reverse
-# The gradient of v . grad f (reverse over reverse): H v, as H is symmetric.
-def hvp(f, x, v):
-    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
-    def single(direction):
-        return grad(lambda z: torch.dot(grad(f)(z), direction))(x)
+# %% ex2-jacobian three-jvp-calls
+# Three separate jvp calls in a loop over the colours, each filling its own columns.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    n = u.shape[0]
+    ab = u.new_zeros(3, n)
+    for c in range(min(3, n)):
+        j = torch.arange(c, n, 3, device=u.device)
+        seed = torch.zeros_like(u).index_fill(0, j, 1.0)
+        column = F.pad(jvp(fun, (u,), (seed,))[1], (1, 1))
+        ab[:, j] = torch.stack([column[j], column[j + 1], column[j + 2]])
+    return ab
 
-    return single(v) if v.ndim == 1 else vmap(single)(v)
+
+# %% ex3-hvp primal-from-jvp
+# The gradient from the primal output of a jvp, a while loop and the Polak-Ribiere update.
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    p = torch.zeros_like(x)
+    g, _ = jvp(grad(f), (x,), (p,))                   # the gradient comes with a product
+    r, d, k = -g, -g, 1
+    gnorm = torch.linalg.vector_norm(g)
+    while torch.linalg.vector_norm(r) > rtol * gnorm and k < max_iter:
+        Hd = jvp(grad(f), (x,), (d,))[1]
+        k += 1
+        alpha = torch.dot(r, d) / torch.dot(d, Hd)
+        p = p + alpha * d
+        r_new = r - alpha * Hd
+        beta = torch.dot(r_new, r_new - r) / torch.dot(r, r)
+        d, r = r_new + beta * d, r_new
+    return p
 
 
 # %% ex4-per-sample buffers-closed-over

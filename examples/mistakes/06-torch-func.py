@@ -29,60 +29,134 @@ def batched_jacobian(f, X):
     return J.reshape(*X.shape[:-1], *J.shape[1:])
 
 
-# %% ex2-jacobian rule-reversed
-# Diagnosis: the rule is the wrong way round
-# The rule the wrong way round: "jacrev for tall Jacobians, jacfwd for wide ones".
-def jacobian(f, x):
-    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
-    m, n = f(x).shape[0], x.shape[0]
-    mode = jacrev if m > n else jacfwd
-    return mode(f)(x)
-
-# %% ex2-jacobian always-reverse
-# Diagnosis: forward mode (jacfwd) needs only n passes
-# jacrev whatever the shape: right values, m backward passes even when n is much smaller.
-def jacobian(f, x):
-    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
-    return jacrev(f)(x)
+# %% ex2-jacobian dense-jacfwd
+# Diagnosis: one JVP per column
+# The band read off the dense Jacobian: right entries, but jacfwd pushes n tangents, not 3.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    J = jacfwd(fun)(u)
+    ab = torch.zeros(3, u.shape[0], dtype=u.dtype, device=u.device)
+    ab[0, 1:], ab[1], ab[2, :-1] = J.diagonal(1), J.diagonal(), J.diagonal(-1)
+    return ab
 
 
-# %% ex2-jacobian columns-as-rows
-# Diagnosis: columns stacked as rows
-# The right modes by hand, but the JVP results (columns of J) stacked as rows: J^T.
-def jacobian(f, x):
-    """Jacobian (m, n) of f: (n,) -> (m,) at x, by the mode that needs fewer passes."""
-    m, n = f(x).shape[0], x.shape[0]
-    if m <= n:
-        return jacrev(f)(x)
-    basis = torch.eye(n, dtype=x.dtype, device=x.device)
-    return vmap(lambda t: jvp(f, (x,), (t,))[1])(basis)
+# %% ex2-jacobian row-colour
+# Diagnosis: wrong compressed column
+# Entry J[i, j] read from the compressed column of row i's colour: the entries of J^T.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    cols = torch.arange(u.shape[0], device=u.device)
+    seeds = (cols % 3 == torch.arange(3, device=u.device)[:, None]).to(u.dtype)
+    compressed = vmap(lambda s: jvp(fun, (u,), (s,))[1])(seeds)
+    return torch.stack([compressed[(cols + k - 1) % 3, cols] for k in range(3)])
 
 
-# %% ex3-hvp batch-into-jvp
-# Diagnosis: map over the directions with vmap
-# Forward over reverse for one direction, but a batch of directions is passed straight to jvp.
-def hvp(f, x, v):
-    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
-    return jvp(grad(f), (x,), (v,))[1]
+# %% ex2-jacobian wrap-around
+# Diagnosis: wrong boundary columns
+# Rows j - 1 and j + 1 taken modulo n: the boundary columns wrap around to the far end.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    n = u.shape[0]
+    cols = torch.arange(n, device=u.device)
+    seeds = (cols % 3 == torch.arange(3, device=u.device)[:, None]).to(u.dtype)
+    compressed = vmap(lambda s: jvp(fun, (u,), (s,))[1])(seeds)
+    return torch.stack([compressed[cols % 3, (cols + k - 1) % n] for k in range(3)])
 
-# %% ex3-hvp jvp-of-f
-# Diagnosis: the JVP of f itself
-# The JVP of f instead of grad(f): the directional derivative v^T grad f, one number.
-def hvp(f, x, v):
-    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
-    def single(direction):
-        return jvp(f, (x,), (direction,))[1]
 
-    return single(v) if v.ndim == 1 else vmap(single)(v)
+# %% ex2-jacobian two-colours
+# Diagnosis: 2 colours
+# Two seeds (j mod 2): columns j and j + 2 share one and both reach row j + 1.
+def tridiagonal_jacobian(fun, u):
+    """Tridiagonal Jacobian of fun: (n,) -> (n,) at u from 3 coloured JVPs, as a band (3, n)."""
+    cols = torch.arange(u.shape[0], device=u.device)
+    seeds = (cols % 2 == torch.arange(2, device=u.device)[:, None]).to(u.dtype)
+    compressed = vmap(lambda s: jvp(fun, (u,), (s,))[1])(seeds)
+    padded = F.pad(compressed, (1, 1))
+    return torch.stack([padded[cols % 2, cols + k] for k in range(3)])
 
 
 # %% ex3-hvp forms-hessian
-# Diagnosis: did you form the Hessian?
-# Right values through the full Hessian: n^2 memory, impossible at n = 400,000.
-def hvp(f, x, v):
-    """H(x) v for scalar f; v of shape (n,) -> (n,), or a batch (k, n) -> (k, n)."""
-    H = hessian(f)(x)
-    return H @ v if v.ndim == 1 else v @ H
+# Diagnosis: the dense Hessian
+# The Newton step from the dense Hessian: right values, n^2 memory (80 GB at n = 100,000).
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    return torch.linalg.solve(hessian(f)(x), -grad(f)(x))
+
+
+# %% ex3-hvp reverse-over-reverse
+# Diagnosis: forward over reverse
+# CG done right, but each product is reverse over reverse, against the task's rule.
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    def hvp(v):
+        return grad(lambda z: torch.dot(grad(f)(z), v))(x)
+
+    g = grad(f)(x)
+    p, r = torch.zeros_like(x), -g
+    d, rr, stop = r.clone(), torch.dot(r, r), (rtol * torch.linalg.vector_norm(g)) ** 2
+    for _ in range(max_iter):
+        if rr <= stop:
+            break
+        Hd = hvp(d)
+        alpha = rr / torch.dot(d, Hd)
+        p, r = p + alpha * d, r - alpha * Hd
+        rr, rr_old = torch.dot(r, r), rr
+        d = r + (rr / rr_old) * d
+    return p
+
+
+# %% ex3-hvp plus-gradient
+# Diagnosis: Newton's step solves H p = -grad f
+# CG started from r = +g: it solves H p = grad f, the step uphill.
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    def hvp(v):
+        return jvp(grad(f), (x,), (v,))[1]
+
+    g = grad(f)(x)
+    p, r = torch.zeros_like(x), g.clone()
+    d, rr, stop = r.clone(), torch.dot(r, r), (rtol * torch.linalg.vector_norm(g)) ** 2
+    for _ in range(max_iter):
+        if rr <= stop:
+            break
+        Hd = hvp(d)
+        alpha = rr / torch.dot(d, Hd)
+        p, r = p + alpha * d, r - alpha * Hd
+        rr, rr_old = torch.dot(r, r), rr
+        d = r + (rr / rr_old) * d
+    return p
+
+
+# %% ex3-hvp check-after-step
+# Diagnosis: before the first CG iteration
+# The stopping test only after an update: at a stationary point 0 / 0 gives NaN.
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    def hvp(v):
+        return jvp(grad(f), (x,), (v,))[1]
+
+    g = grad(f)(x)
+    p, r = torch.zeros_like(x), -g
+    d, rr = r.clone(), torch.dot(r, r)
+    for _ in range(max_iter):
+        Hd = hvp(d)
+        alpha = rr / torch.dot(d, Hd)
+        p, r = p + alpha * d, r - alpha * Hd
+        rr, rr_old = torch.dot(r, r), rr
+        if rr.sqrt() <= rtol * torch.linalg.vector_norm(g):
+            break
+        d = r + (rr / rr_old) * d
+    return p
+
+
+# %% ex3-hvp hessian-columns
+# Diagnosis: CG needs no Hessian columns
+# H built column by column from n products H e_j, then a dense solve: n products, not a few.
+def newton_cg_step(f, x, rtol=1e-10, max_iter=50):
+    """Newton step p with H(x) p = -grad f(x), by CG from Hessian-vector products; (n,)."""
+    eye = torch.eye(x.shape[0], dtype=x.dtype, device=x.device)
+    H = torch.stack([jvp(grad(f), (x,), (e,))[1] for e in eye])
+    return torch.linalg.solve(H, -grad(f)(x))
 
 
 # %% ex4-per-sample batch-gradient-copied
