@@ -11,6 +11,13 @@ serially, with the sandbox on and off in alternating rounds (A B B A ...), so th
 in the machine's load falls on both alike; medians of seconds per submission. And what the
 sandbox adds to one kernel (set-up, start, a cell, shut-down, clean-up), measured the same
 way on a kernel that runs `pass`.
+
+The target (the sandbox costs under 5% per submission) is read from the second: the sandbox
+changes only how a submission's one kernel starts, talks (ipc instead of tcp) and stops, so
+what it adds per kernel, over the seconds of an unsandboxed submission, is its cost. On a
+shared machine this is the steadier figure: a submission takes seconds and varies with the
+load by more than the sandbox costs. (CPU time cannot settle it: a sandboxed kernel's CPU
+time is not passed up to the grader, which waits for bwrap, not for the kernel.)
 """
 
 import contextlib
@@ -28,11 +35,12 @@ from traitlets.config import Config
 
 from .. import cells, examples, execute, grading, layout, release, sandbox
 from . import timing
-from .report import RESULTS, Figure
+from .report import RESULTS, Figure, Target
 
 ASSIGNMENT = "01-tensors"  # the fastest notebook
 CLASS_SIZE, PARALLEL = 10, 2
-SANDBOX_CLASS, SANDBOX_ROUNDS, KERNEL_ROUNDS = 4, 3, 10  # submissions, rounds per mode
+SANDBOX_CLASS, SANDBOX_ROUNDS, KERNEL_ROUNDS = 4, 3, 20  # submissions, rounds per mode
+SANDBOX_TARGET = 5.0  # percent per submission (issue 16)
 MODES = ("sandboxed", "unsandboxed")
 WORK = layout.ROOT / "build" / "bench-grading"
 
@@ -111,13 +119,17 @@ def sandbox_cost() -> dict:
         data["sandboxed_s_per_submission"] / data["unsandboxed_s_per_submission"] - 1
     )
     data["sandbox_s_per_kernel"] = data["sandboxed_s_per_kernel"] - data["unsandboxed_s_per_kernel"]
+    data["sandbox_kernel_cost"] = (
+        data["sandbox_s_per_kernel"] / data["unsandboxed_s_per_submission"]
+    )
     data |= {"sandbox_runs": graded, "kernel_runs": kernel}
     print(
         f"  sandbox: {data['sandboxed_s_per_submission']:.2f} vs "
         f"{data['unsandboxed_s_per_submission']:.2f} s per submission "
         f"({100 * data['sandbox_cost']:+.1f}%); {1000 * data['sandbox_s_per_kernel']:+.0f} ms "
         f"per kernel ({data['sandboxed_s_per_kernel']:.2f} vs "
-        f"{data['unsandboxed_s_per_kernel']:.2f} s)",
+        f"{data['unsandboxed_s_per_kernel']:.2f} s) = "
+        f"{100 * data['sandbox_kernel_cost']:+.1f}% of an unsandboxed submission",
         flush=True,
     )
     return data
@@ -176,6 +188,9 @@ def run() -> Figure:
     )
     data |= sandbox_cost()
     figure.data = data
+    cost = 100 * data["sandbox_kernel_cost"]
+    label = "sandbox: added seconds per kernel / seconds per submission"
+    figure.targets.append(Target(label, cost, SANDBOX_TARGET, "%"))
     figure.plot = plot(data)
     return figure
 
