@@ -88,3 +88,53 @@ def fit_with_early_stopping(model, train_one_epoch, validation_loss, max_epochs,
                 break
     model.load_state_dict(best_state)
     return best_epoch, history
+
+
+# %% ex6-lbfgs-fit steps-until-no-progress
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = torch.nn.Parameter(theta0.detach().clone())
+    with torch.no_grad():
+        scale = (y**2).sum()  # another constant: the loss is at most of order 1
+    # default max_iter per step(); tolerance_grad relative to the scaled loss; call step()
+    # again while it still changes theta
+    optimizer = torch.optim.LBFGS([theta], tolerance_grad=1e-13, tolerance_change=0.0,
+                                  history_size=10, line_search_fn="strong_wolfe")
+    calls = 0
+
+    def closure():
+        nonlocal calls
+        calls += 1
+        loss = ((model(theta, t) - y) ** 2).sum() / scale
+        optimizer.zero_grad(set_to_none=False)  # after the forward pass: just as good
+        loss.backward()
+        return loss
+
+    for _ in range(40):
+        before = theta.detach().clone()
+        optimizer.step(closure)
+        if torch.equal(before, theta.detach()):
+            break
+    return theta.detach().clone(), calls
+
+
+# %% ex6-lbfgs-fit mean-square-tiny-tolerances
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    x = theta0.clone().requires_grad_()
+    r0 = (model(theta0, t) - y).detach()
+    mse0 = r0.pow(2).mean()
+    opt = torch.optim.LBFGS([x], lr=1.0, max_iter=900, max_eval=900, history_size=100,
+                            tolerance_grad=1e-15, tolerance_change=1e-20,
+                            line_search_fn="strong_wolfe")
+    count = [0]
+
+    def closure():
+        count[0] += 1
+        opt.zero_grad()
+        loss = (model(x, t) - y).pow(2).mean() / mse0  # MSE / MSE at the start
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return x.detach(), count[0]

@@ -341,3 +341,142 @@ def fit_with_early_stopping(model, train_one_epoch, validation_loss, max_epochs,
             break
     model.load_state_dict(best_state)
     return best_epoch, history
+
+
+# %% ex6-lbfgs-fit default-tolerances
+# Diagnosis: default absolute tolerances
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.clone().requires_grad_(True)
+    optimizer = torch.optim.LBFGS([theta], max_iter=1000, line_search_fn="strong_wolfe")
+    evals = 0
+
+    def closure():
+        nonlocal evals
+        evals += 1
+        optimizer.zero_grad()
+        loss = ((model(theta, t) - y) ** 2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)  # tolerance_grad=1e-7, tolerance_change=1e-9: absolute
+    return theta.detach(), evals
+
+
+# %% ex6-lbfgs-fit one-step-of-max-iter-20
+# Diagnosis: a single optimizer.step() stopped at max_iter=20
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.clone().requires_grad_(True)
+    with torch.no_grad():
+        scale = ((model(theta, t) - y) ** 2).sum()
+    optimizer = torch.optim.LBFGS([theta], tolerance_grad=0.0, tolerance_change=0.0,
+                                  line_search_fn="strong_wolfe")  # max_iter=20 per step()
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(theta, t) - y) ** 2).sum() / scale
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach(), optimizer.state[theta]["func_evals"]
+
+
+# %% ex6-lbfgs-fit loss-not-normalised
+# Diagnosis: too few curvature pairs were stored
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.clone().requires_grad_(True)
+    optimizer = torch.optim.LBFGS([theta], max_iter=1000, max_eval=1000, history_size=50,
+                                  tolerance_grad=0.0, tolerance_change=0.0,
+                                  line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(theta, t) - y) ** 2).sum()  # in the units of y squared
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach(), optimizer.state[theta]["func_evals"]
+
+
+# %% ex6-lbfgs-fit no-zero-grad
+# Diagnosis: gradients piled up across closure calls
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.clone().requires_grad_(True)
+    with torch.no_grad():
+        scale = ((model(theta, t) - y) ** 2).sum()
+    optimizer = torch.optim.LBFGS([theta], max_iter=1000, max_eval=1000, tolerance_grad=0.0,
+                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        loss = ((model(theta, t) - y) ** 2).sum() / scale
+        loss.backward()  # adds to the gradient of the previous call
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach(), optimizer.state[theta]["func_evals"]
+
+
+# %% ex6-lbfgs-fit no-line-search
+# Diagnosis: no line search
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.clone().requires_grad_(True)
+    with torch.no_grad():
+        scale = ((model(theta, t) - y) ** 2).sum()
+    optimizer = torch.optim.LBFGS([theta], max_iter=500, max_eval=500, tolerance_grad=0.0,
+                                  tolerance_change=0.0)  # steps of lr = 1, no line search
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(theta, t) - y) ** 2).sum() / scale
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach(), optimizer.state[theta]["func_evals"]
+
+
+# %% ex6-lbfgs-fit float32
+# Diagnosis: the fit ran in float32
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.float().requires_grad_(True)  # float32: "fast enough, accurate enough"
+    t32, y32 = t.float(), y.float()
+    with torch.no_grad():
+        scale = ((model(theta, t32) - y32) ** 2).sum()
+    optimizer = torch.optim.LBFGS([theta], max_iter=1000, max_eval=1000, tolerance_grad=0.0,
+                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(theta, t32) - y32) ** 2).sum() / scale
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach().double(), optimizer.state[theta]["func_evals"]
+
+
+# %% ex6-lbfgs-fit theta0-trained-in-place
+# Diagnosis: theta0, t or y was modified
+def lbfgs_fit(model, theta0, t, y):
+    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
+    theta = theta0.requires_grad_(True)  # trains the caller's tensor
+    with torch.no_grad():
+        scale = ((model(theta, t) - y) ** 2).sum()
+    optimizer = torch.optim.LBFGS([theta], max_iter=1000, max_eval=1000, tolerance_grad=0.0,
+                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(theta, t) - y) ** 2).sum() / scale
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return theta.detach().clone(), optimizer.state[theta]["func_evals"]
