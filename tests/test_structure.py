@@ -83,6 +83,14 @@ def test_answers_define_no_name_the_grader_restores(assignment):
     assert not restored & answered, f"{assignment}: answers define {sorted(restored & answered)}"
 
 
+def test_readme_states_the_total(assignment):
+    total = sum(ex.points for ex in cells.exercises(source(assignment)))
+    readme = (layout.ROOT / "README.md").read_text()
+    number = assignment.split("-")[0]
+    match = re.search(rf"^\| {number} · .*\((\d+) points\) \|", readme, re.MULTILINE)
+    assert match and int(match[1]) == total, f"README: the {assignment} row must say {total} points"
+
+
 def test_title_states_the_total(assignment):
     nb = source(assignment)
     total = sum(ex.points for ex in cells.exercises(nb))

@@ -53,7 +53,7 @@ def failures(nb) -> list[str]:
 @pytest.mark.parametrize("seed", seeds())
 def test_every_cell_passes_under_seed(assignment, seed, monkeypatch, record_property):
     path = layout.source_notebook(assignment)
-    setup = next(c.source for c in cells.read(path).cells if c.cell_type == "code")
+    setup = cells.cells_by_id(cells.read(path))["setup"].source  # below the colab-guard cell
     assert "COURSE_SEED" in setup, (
         f"{assignment}: the setup cell does not read COURSE_SEED, so every seed would run the "
         "same stream; see CONTRIBUTING.md, 'The setup cell'"
