@@ -461,22 +461,3 @@ def lbfgs_fit(model, theta0, t, y):
     optimizer.step(closure)
     return theta.detach().double(), optimizer.state[theta]["func_evals"]
 
-
-# %% ex6-lbfgs-fit theta0-trained-in-place
-# Diagnosis: theta0, t or y was modified
-def lbfgs_fit(model, theta0, t, y):
-    """Least-squares fit of model(theta, t) to y by L-BFGS to machine precision."""
-    theta = theta0.requires_grad_(True)  # trains the caller's tensor
-    with torch.no_grad():
-        scale = ((model(theta, t) - y) ** 2).sum()
-    optimizer = torch.optim.LBFGS([theta], max_iter=1000, max_eval=1000, tolerance_grad=0.0,
-                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        loss = ((model(theta, t) - y) ** 2).sum() / scale
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return theta.detach().clone(), optimizer.state[theta]["func_evals"]
