@@ -2,9 +2,9 @@
 
 Autograde: tests run against the real comparison functions (GuardTests), a cell is
 stopped at its CPU-time limit and a dead kernel costs only the cells it did not run
-(ExecuteSurvivingCrashes), a warning on stderr costs
-nothing (StderrIsNotFailure), a value a test cell shows is never taken for a partial score
-(ValueIsNotScore), and huge outputs are cut (LimitOutputSize).
+(ExecuteSurvivingCrashes), a test cell only passes or fails: a warning on stderr costs
+nothing and a value it shows is never taken for a partial score (PassOrFail), and huge
+outputs are cut (LimitOutputSize).
 Feedback: course.feedback.
 """
 
@@ -225,9 +225,11 @@ def interrupted(output) -> bool:
     return output.output_type == "error" and output.ename == "KeyboardInterrupt"
 
 
-class StderrIsNotFailure(NbGraderPreprocessor):
-    """nbgrader scores a graded cell 0 if it wrote to stderr; a warning or a debug print is
-    not a failed test. Show such text as ordinary output, marked as stderr."""
+class PassOrFail(NbGraderPreprocessor):
+    """nbgrader scores a graded cell by its outputs: 0 if it wrote to stderr, and a number it
+    shows as partial credit (a test cell ending in a call that returns 1e-11 would score 1e-11
+    points). The course's tests only pass or fail: stderr text (a warning, a debug print)
+    becomes ordinary output marked [stderr], and a shown value becomes plain display output."""
 
     def preprocess_cell(self, cell, resources, index):
         if cells.is_test(cell):
@@ -235,18 +237,7 @@ class StderrIsNotFailure(NbGraderPreprocessor):
                 if output.output_type == "stream" and output.name == "stderr":
                     output.name = "stdout"
                     output.text = "[stderr] " + output.text
-        return cell, resources
-
-
-class ValueIsNotScore(NbGraderPreprocessor):
-    """nbgrader takes a number that a graded cell shows as its score (partial credit): a test
-    cell ending in a call that returns 1e-11 would score 1e-11 points. The course's tests
-    pass or fail, so a test cell's shown value becomes plain display output."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if cells.is_test(cell):
-            for output in cell.get("outputs", []):
-                if output.output_type == "execute_result":
+                elif output.output_type == "execute_result":
                     output.output_type = "display_data"
                     output.pop("execution_count", None)
         return cell, resources

@@ -58,7 +58,7 @@ def test_exercises_are_heading_solution_and_graded_test(assignment):
 
 def test_test_cells_show_no_value(assignment):
     """nbgrader reads a number a graded cell shows as its score. The grader turns such a value
-    into plain output (ValueIsNotScore); still, no test cell should end in one."""
+    into plain output (PassOrFail); still, no test cell should end in one."""
     for cell in source(assignment).cells:
         if cells.is_test(cell):
             last = ast.parse(cells.python_source(cell.source)).body[-1]
