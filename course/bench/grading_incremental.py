@@ -75,8 +75,7 @@ def run() -> Figure:
     after = score(whole)
     if not (after and after > (before or 0)):
         raise RuntimeError(f"the resubmission scored {after}, before {before}: not regraded?")
-    build_class(alone, [RESUBMITTED], 2)  # student-02 and only that assignment
-    shutil.rmtree(alone / layout.SUBMITTED_DIR / "student-01")
+    build_class(alone, [RESUBMITTED], 0)  # that assignment released, no class
     resubmit(alone)
     baseline = graded(alone, workers, 1)
     print(
