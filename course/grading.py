@@ -12,6 +12,7 @@ autograder's. The exit status is 1 when something could not be graded, 130 if in
 """
 
 import hashlib
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,18 @@ def grade(
     try:
         with interrupts.interruptible():
             progress = parallel.Progress(len(jobs))
-            for done in parallel.autograde_all(root, jobs, workers):
-                records.put(done.job.student, done.job.assignment, finished_record(done, records))
-                progress.update(done)  # printed once its record is saved
+            # closing: an interrupt between two results stops the workers before we go on
+            with closing(parallel.autograde_all(root, jobs, workers)) as results:
+                for done in results:
+                    record = finished_record(done, records)
+                    records.put(done.job.student, done.job.assignment, record)
+                    progress.update(done)  # printed once its record is saved
     except KeyboardInterrupt:
         saved = state.State(root)  # what was written before the interrupt, not what was meant
-        finished = sum(saved.get(j.student, j.assignment).status != state.PENDING for j in jobs)
+        unfinished = [j for j in jobs if saved.get(j.student, j.assignment).status == state.PENDING]
+        for job in unfinished:  # a worker may have written feedback its record never got
+            remove_feedback(root, job.student, job.assignment)
+        finished = len(jobs) - len(unfinished)
         export(root, quiet=True)
         print(f"\ninterrupted: {finished} of {len(jobs)} graded; run make grade again to finish")
         return 130

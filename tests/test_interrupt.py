@@ -101,3 +101,27 @@ def test_interrupt_is_prompt_and_resumable(course, jobs, via_make):
     assert f"Autograding {len(STUDENTS) - finished} submission(s)" in resumed.stdout
     with open(course / grading.GRADES_CSV) as f:
         assert [float(r["score"]) for r in csv.DictReader(f)] == [10.0] * len(STUDENTS)
+
+
+def test_results_in_flight_at_the_interrupt_leave_no_feedback(course):
+    """A worker can finish (and write feedback) after the last result the main process
+    recorded: stop the main process, let the workers finish, then interrupt it."""
+    grade = [sys.executable, "-m", "course", "grade", "--course-dir", str(course), "--jobs", "2"]
+    process = start(course, grade)
+    wait_for(process, f"[1/{len(STUDENTS)}]")
+    os.kill(process.pid, signal.SIGSTOP)  # the workers go on; nothing records their results
+    feedback = lambda: list((course / "feedback").rglob("*.html"))  # noqa: E731
+    deadline = time.monotonic() + 120
+    while len(feedback()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(feedback()) >= 2, "a second worker never finished"
+    os.killpg(process.pid, signal.SIGINT)
+    os.kill(process.pid, signal.SIGCONT)
+    out, _ = process.communicate(timeout=60)
+    assert f"interrupted: 1 of {len(STUDENTS)} graded" in out, out
+
+    with open(course / grading.GRADES_CSV) as f:
+        rows = list(csv.DictReader(f))
+    finished = [r["student_id"] for r in rows if "did not finish" not in r["note"]]
+    assert len(finished) == 1, rows
+    assert {p.relative_to(course / "feedback").parts[0] for p in feedback()} == set(finished)
