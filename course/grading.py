@@ -178,9 +178,10 @@ def add_students(root: Path, class_list: roster.Roster, students: set[str]) -> N
 def plan(root: Path, intakes: list, records: state.State, force: bool) -> list[parallel.Job]:
     """The submissions to autograde: new, changed, unfinished, or all (`force`). Each is
     marked pending, and its old feedback removed, before any grading starts; submissions
-    that cannot be graded get their record here."""
+    that cannot be graded get their record here. The longest (as last graded) go first."""
     settings = state.settings_fingerprint(root)
     sources = {a: state.source_fingerprint(root, a) for a in {it.assignment for it in intakes}}
+    took = {where: record.seconds for where, record in records.records.items() if record.seconds}
     jobs = []
     for it in intakes:
         old = records.get(it.student, it.assignment)
@@ -196,7 +197,7 @@ def plan(root: Path, intakes: list, records: state.State, force: bool) -> list[p
         remove_feedback(root, it.student, it.assignment)
         jobs.append(parallel.Job(it.student, it.assignment))
     records.save()
-    return jobs
+    return parallel.longest_first(jobs, took)
 
 
 def intake_notes(it: intake.Intake) -> dict:

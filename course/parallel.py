@@ -8,9 +8,11 @@ readers never wait for a writer). Results come back as they finish, with progres
 """
 
 import dataclasses
+import math
 import multiprocessing
 import os
 import sqlite3
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -76,6 +78,21 @@ def _autograde(job: Job) -> Done:
     log = save_log(_nbgrader.root, job, text) if error else ""
     scores = {} if error else cell_scores(_nbgrader, job, "auto_score")
     return Done(job, time.perf_counter() - start, error, log, scores, manual)
+
+
+def longest_first(jobs: list[Job], took: dict[str, float]) -> list[Job]:
+    """The jobs, those expected to take longest first, so that the last to start are short
+    and no worker finishes long after the others. `took`: seconds of each submission's last
+    grading (state.key -> s). A job's estimate is its own last time, else its assignment's
+    median; one with neither goes first (nothing is known of it); ties keep their order."""
+
+    def estimate(job: Job) -> float:
+        if own := took.get(state.key(job.student, job.assignment)):
+            return own
+        same = [s for where, s in took.items() if where.split("/", 1)[1] == job.assignment]
+        return statistics.median(same) if same else math.inf
+
+    return sorted(jobs, key=estimate, reverse=True)
 
 
 def cell_scores(nbgrader: NbGrader, job: Job, kind: str) -> dict[str, float]:

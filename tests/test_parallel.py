@@ -9,7 +9,7 @@ import shutil
 import pytest
 from nbgrader.apps import NbGraderAPI
 
-from course import grading, intake
+from course import grading, intake, parallel
 from course.nbgrader_api import NbGrader
 
 from . import fixture_course as fx
@@ -90,3 +90,13 @@ def test_grading_again_gives_the_same_grades(serial_and_parallel):
     with contextlib.redirect_stdout(io.StringIO()):
         grading.grade(serial, workers=2)
     assert (grades_csv(serial), cell_grades(serial)) == before
+
+
+def test_longest_first_from_the_last_gradings():
+    """Its own last time, else its assignment's median, else first; ties keep their order."""
+    took = {"ann/01": 10.0, "ben/01": 30.0, "cat/01": 20.0, "ann/02": 4.0, "ben/02": 90.0}
+    jobs = [parallel.Job(s, a) for s, a in [("ann", "01"), ("ann", "02"), ("dan", "01")]]
+    jobs += [parallel.Job("dan", "02"), parallel.Job("ann", "03"), parallel.Job("eve", "02")]
+    order = [f"{j.student}/{j.assignment}" for j in parallel.longest_first(jobs, took)]
+    # 03 was never graded; dan's and eve's 02 get 02's median, 47 s; dan's 01 01's, 20 s
+    assert order == ["ann/03", "dan/02", "eve/02", "dan/01", "ann/01", "ann/02"]
