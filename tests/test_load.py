@@ -159,7 +159,9 @@ def test_sleeping_loop_is_stopped_by_the_wall_clock_backstop(loaded_class):
     nb = autograded(loaded_class[0], "sleeps-in-a-loop")
     stopped = cell_of(nb, "ex1-double")
     assert errors(stopped) == [preprocessors.WALL], stopped.outputs
-    assert BACKSTOP_S <= wall_seconds(stopped) < BACKSTOP_S + 20
+    # nbclient's clock starts when it sends the cell; the record starts when the kernel
+    # takes it up, a moment later (2 ms, once, in CI): hence the lower margin
+    assert BACKSTOP_S - 5 <= wall_seconds(stopped) < BACKSTOP_S + 20
     assert not errors(cell_of(nb, "ex2-norm-tests")), "a later cell did not run"
 
 
