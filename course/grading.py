@@ -194,9 +194,10 @@ def plan(root: Path, intakes: list, records: state.State, force: bool) -> list[p
             continue
         record = state.Record(fingerprint, state.PENDING, **intake_notes(it))
         records.records[state.key(it.student, it.assignment)] = record
-        remove_feedback(root, it.student, it.assignment)
         jobs.append(parallel.Job(it.student, it.assignment))
-    records.save()
+    records.save()  # pending first: stopped here or later, the next run grades them again
+    for job in jobs:
+        remove_feedback(root, job.student, job.assignment)
     return parallel.longest_first(jobs, took)
 
 

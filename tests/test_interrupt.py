@@ -128,3 +128,24 @@ def until(condition, timeout: float = 120):
     while not (found := condition()) and time.monotonic() < deadline:
         time.sleep(0.2)
     return found
+
+
+def test_interrupt_while_planning_loses_no_feedback(tmp_path, monkeypatch):
+    """Ctrl-C after the first old feedback page was removed, before grading started: the
+    next run must grade again what lost its page, although its submission is unchanged."""
+    root = fx.make_course(tmp_path)
+    for student in STUDENTS:
+        fx.submit(root, student, fx.submission(root))
+    assert grading.grade(root, workers=2) == 0
+
+    def interrupted(*args, remove=grading.remove_feedback):
+        remove(*args)  # the first page goes, then Ctrl-C
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(grading, "remove_feedback", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            grading.grade(root, force=True)
+    assert grading.grade(root, workers=2) == 0
+    for student in STUDENTS:
+        assert (root / "feedback" / student / fx.ASSIGNMENT / f"{fx.ASSIGNMENT}.html").exists()
