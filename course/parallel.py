@@ -15,6 +15,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -86,11 +87,14 @@ def longest_first(jobs: list[Job], took: dict[str, float]) -> list[Job]:
     grading (state.key -> s). A job's estimate is its own last time, else its assignment's
     median; one with neither goes first (nothing is known of it); ties keep their order."""
 
+    of_assignment = defaultdict(list)
+    for where, seconds in took.items():
+        of_assignment[where.split("/", 1)[1]].append(seconds)
+    medians = {assignment: statistics.median(s) for assignment, s in of_assignment.items()}
+
     def estimate(job: Job) -> float:
-        if own := took.get(state.key(job.student, job.assignment)):
-            return own
-        same = [s for where, s in took.items() if where.split("/", 1)[1] == job.assignment]
-        return statistics.median(same) if same else math.inf
+        own = took.get(state.key(job.student, job.assignment))
+        return own or medians.get(job.assignment, math.inf)
 
     return sorted(jobs, key=estimate, reverse=True)
 
